@@ -1,0 +1,173 @@
+//! The storage contract every engine implements (SQLite embedded, PostgreSQL production, and
+//! the in-memory fault-injecting store of the tests).
+//!
+//! # Contract
+//! - **Durable on return.** When [`Store::integrate`] returns `Ok`, the batch's entries, tiles,
+//!   tree state and checkpoint are committed and survive a crash. When it returns `Err`, either
+//!   nothing of the batch was written, or (commit outcome unknown, e.g. the connection dropped
+//!   during COMMIT) the batch was written completely: the sequencer tells the two apart by
+//!   re-reading the tree state, never by retrying blindly. A half-written batch never exists.
+//! - **One consistent row.** The tree state of a shard (size, root, latest checkpoint) is the
+//!   only strongly consistent datum. `integrate` is a compare-and-swap on it: it fails with
+//!   [`StoreError::Conflict`] if the stored size is not the batch's `old_size`, which is how a
+//!   second writer that slipped past the lease is stopped from forking the tree.
+//! - **Immutable rows.** Entries and full tiles are written once and never change; partial
+//!   tiles are replaced by wider ones. Readers may cache full tiles and entries forever.
+//! - **Reads never block the writer.** Every read method may run concurrently with an
+//!   `integrate` and sees either the state before or after it, never a mix for one call.
+//! - **Who retries.** Stores do not retry. The sequencer decides (it re-reads state).
+//! - **Writer lease.** [`Store::acquire_writer`] gives at most one live writer per shard across
+//!   processes (PostgreSQL advisory lock held by a dedicated connection; SQLite file lock).
+
+use std::future::Future;
+
+use sigstack_merkle::{Hash, TileId};
+
+/// Identifies one tree (a Rekor shard, or the CT log's tree) within a database.
+pub type ShardId = i64;
+
+/// Errors every store reports.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The tree state was not at the size the batch was built on: another writer moved it.
+    #[error("tree state moved: expected size {expected}, found {found}")]
+    Conflict {
+        /// The size the batch assumed.
+        expected: u64,
+        /// The size actually stored.
+        found: u64,
+    },
+    /// Another process holds the writer lease for this shard.
+    #[error("another process is the writer for shard {0}")]
+    LeaseHeld(ShardId),
+    /// The database schema is not the version this build expects.
+    #[error("database schema version {found}, this build needs {expected}: run `sigstack migrate`")]
+    SchemaVersion {
+        /// The version this build needs.
+        expected: i64,
+        /// The version found.
+        found: i64,
+    },
+    /// Stored data violates an invariant (corruption, or a bug).
+    #[error("stored data is inconsistent: {0}")]
+    Corrupt(String),
+    /// The engine failed (connection, I/O, SQL).
+    #[error("storage engine: {0}")]
+    Engine(String),
+}
+
+/// The one strongly consistent row per shard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TreeState {
+    /// Number of entries in the tree.
+    pub size: u64,
+    /// Root hash at that size.
+    pub root: Hash,
+    /// The signed checkpoint (signed-note text) for that size and root.
+    pub checkpoint: Vec<u8>,
+}
+
+/// A tile row as stored: coordinates and concatenated hashes (`id.width * 32` bytes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredTile {
+    /// The tile's coordinates; partial tiles carry their width.
+    pub id: TileId,
+    /// The tile's hashes, concatenated.
+    pub hashes: Vec<u8>,
+}
+
+/// An entry as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEntry {
+    /// Position in the shard's tree.
+    pub index: u64,
+    /// RFC 6962 leaf hash of `body`.
+    pub leaf_hash: Hash,
+    /// The canonical entry bytes (opaque to the ledger).
+    pub body: Vec<u8>,
+    /// Seconds since the Unix epoch at which the entry was sequenced.
+    pub integrated_time: i64,
+    /// What kind of entry this is (opaque label, e.g. `hashedrekord:0.0.1`).
+    pub kind: String,
+    /// Bytes the service's stamper produced at sequencing time (a Rekor SET, a CT SCT).
+    pub receipt: Vec<u8>,
+}
+
+/// One entry of a batch to integrate, with the search keys that index it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewStoredEntry {
+    /// The entry itself; `entry.index` is its final position.
+    pub entry: StoredEntry,
+    /// Keys under which search finds the entry (opaque strings, e.g. `sha256:…`).
+    pub search_keys: Vec<String>,
+}
+
+/// Everything one sequencer batch writes, in one transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Batch {
+    /// The shard being extended.
+    pub shard: ShardId,
+    /// The tree size the batch extends (compare-and-swap guard).
+    pub old_size: u64,
+    /// New entries, indexes `old_size..old_size + entries.len()` in order.
+    pub entries: Vec<NewStoredEntry>,
+    /// New full tiles and the new partial tiles (replacing narrower partial tiles).
+    pub tiles: Vec<StoredTile>,
+    /// The new tree state.
+    pub new_state: TreeState,
+}
+
+/// A held writer lease; dropping it releases the lease.
+pub trait WriterLease: Send + Sync {}
+
+/// The storage engine interface. See the module docs for the contract.
+pub trait Store: Send + Sync + 'static {
+    /// The lease type this engine hands out.
+    type Lease: WriterLease + 'static;
+
+    /// Becomes the only writer of `shard`, or fails with [`StoreError::LeaseHeld`] at once.
+    fn acquire_writer(
+        &self,
+        shard: ShardId,
+    ) -> impl Future<Output = Result<Self::Lease, StoreError>> + Send;
+
+    /// The shard's tree state, `None` if nothing was ever integrated.
+    fn tree_state(
+        &self,
+        shard: ShardId,
+    ) -> impl Future<Output = Result<Option<TreeState>, StoreError>> + Send;
+
+    /// Writes a batch atomically (see the contract).
+    fn integrate(&self, batch: Batch) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The widest stored version of each tile asked for (`id.width` is the width wanted; a
+    /// wider stored row is cut to it). Missing tiles are simply absent from the result.
+    fn read_tiles(
+        &self,
+        shard: ShardId,
+        ids: &[TileId],
+    ) -> impl Future<Output = Result<Vec<StoredTile>, StoreError>> + Send;
+
+    /// Entries with indexes in `start..end` that exist, in index order.
+    fn read_entries(
+        &self,
+        shard: ShardId,
+        start: u64,
+        end: u64,
+    ) -> impl Future<Output = Result<Vec<StoredEntry>, StoreError>> + Send;
+
+    /// The index of the entry with this leaf hash in `shard`, if any (the dedup index).
+    fn find_leaf(
+        &self,
+        shard: ShardId,
+        leaf_hash: &Hash,
+    ) -> impl Future<Output = Result<Option<u64>, StoreError>> + Send;
+
+    /// Indexes of entries filed under `key` in `shard`, ascending, at most `limit`.
+    fn search(
+        &self,
+        shard: ShardId,
+        key: &str,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<u64>, StoreError>> + Send;
+}

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs the real Sigstore clients the end-to-end tests drive: cosign and rekor-cli from Debian
+# trixie (through a temporary apt source derived from this machine's own Debian entry, removed
+# afterwards; the system is never upgraded from it) and sigstore-python from PyPI.
+# Idempotent: does nothing for clients already present.
+set -euo pipefail
+
+need_apt=()
+command -v cosign >/dev/null 2>&1 || need_apt+=(cosign)
+command -v rekor-cli >/dev/null 2>&1 || need_apt+=(rekor)
+
+if [ ${#need_apt[@]} -gt 0 ]; then
+  src=/etc/apt/sources.list.d/debian.sources
+  tmp=/etc/apt/sources.list.d/sigstack-trixie.sources
+  prefs=/etc/apt/preferences.d/sigstack-trixie
+  cleanup() { rm -f "$tmp" "$prefs"; apt-get update -qq >/dev/null 2>&1 || true; }
+  trap cleanup EXIT
+  if [ -f "$src" ]; then
+    # The first stanza of the machine's own deb822 entry, suite switched to trixie.
+    awk 'BEGIN{RS="";ORS="\n\n"} NR==1' "$src" \
+      | sed -E 's/^Suites:.*/Suites: trixie/' >"$tmp"
+  else
+    # One-line format: reuse the first main Debian line's URI.
+    uri=$(grep -hE '^deb [^ ]+ [a-z]+ ' /etc/apt/sources.list | grep -v security | head -n1 | awk '{print $2}')
+    echo "deb $uri trixie main" >"${tmp%.sources}.list"
+    tmp="${tmp%.sources}.list"
+  fi
+  # Pin trixie low so nothing but what we ask for comes from it.
+  printf 'Package: *\nPin: release n=trixie\nPin-Priority: 100\n' >"$prefs"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -t trixie "${need_apt[@]}"
+fi
+
+if ! python3 -c 'import sigstore' >/dev/null 2>&1; then
+  python3 -m pip install -q 'sigstore>=3.6,<5'
+fi
+
+cosign version 2>&1 | grep -i gitversion || true
+rekor-cli version 2>&1 | grep -i gitversion || true
+python3 -m sigstore --version || true
