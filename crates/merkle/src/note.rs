@@ -344,6 +344,8 @@ impl Note {
     /// signature block that is empty or lacks its final newline, a line not of the form
     /// `— name base64`, an invalid key name, a signature shorter than five bytes, or more
     /// than [`MAX_SIGNATURES`] lines. Signatures are not checked here; see [`Note::verify`].
+    ///
+    /// There is no byte limit: callers reading notes from the network cap the body size.
     pub fn parse(bytes: &[u8]) -> Result<Self, NoteError> {
         let msg = std::str::from_utf8(bytes).map_err(|_| NoteError::Malformed("not UTF-8"))?;
         if has_forbidden_control(msg) {

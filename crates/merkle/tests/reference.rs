@@ -18,15 +18,14 @@ fn mth(leaves: &[Hash]) -> Hash {
         0 => EMPTY_ROOT,
         1 => leaves[0],
         n => {
-            let k = (n - 1).next_power_of_two() / 2;
-            let k = if k == 0 { 1 } else { k };
-            let k = largest_power_below(n, k);
+            let k = largest_power_below(n);
             node_hash(&mth(&leaves[..k]), &mth(&leaves[k..]))
         }
     }
 }
 
-fn largest_power_below(n: usize, _hint: usize) -> usize {
+/// The largest power of two strictly below `n` (RFC 6962's `k`).
+fn largest_power_below(n: usize) -> usize {
     let mut k = 1;
     while k * 2 < n {
         k *= 2;
@@ -40,7 +39,7 @@ fn path(m: usize, leaves: &[Hash]) -> Vec<Hash> {
     if n <= 1 {
         return vec![];
     }
-    let k = largest_power_below(n, 0);
+    let k = largest_power_below(n);
     if m < k {
         let mut p = path(m, &leaves[..k]);
         p.push(mth(&leaves[k..]));
@@ -58,7 +57,7 @@ fn subproof(m: usize, leaves: &[Hash], whole: bool) -> Vec<Hash> {
     if m == n {
         return if whole { vec![] } else { vec![mth(leaves)] };
     }
-    let k = largest_power_below(n, 0);
+    let k = largest_power_below(n);
     if m <= k {
         let mut p = subproof(m, &leaves[..k], whole);
         p.push(mth(&leaves[k..]));
@@ -142,7 +141,8 @@ fn shape(index: u64, size: u64) -> Option<(u64, u32, u32)> {
     }
     let inner = 64 - (index ^ (size - 1)).leading_zeros();
     let border = index.checked_shr(inner).unwrap_or(0).count_ones();
-    Some((index & ((1u64 << inner) - 1).max(0), inner, border))
+    let low_bits = 1u64.checked_shl(inner).map_or(u64::MAX, |b| b - 1);
+    Some((index & low_bits, inner, border))
 }
 
 /// The same for a consistency verifier, which starts from the old tree's last full subtree.
