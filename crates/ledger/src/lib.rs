@@ -6,4 +6,27 @@
 //! keys and a receipt that a service-supplied stamper computes.
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "postgres")]
+pub mod postgres;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod sql_common;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
 pub mod store;
+
+mod cache;
+pub mod clock;
+mod error;
+pub mod fsck;
+mod ledger;
+pub mod memory;
+pub mod metrics;
+mod reader;
+mod sequencer;
+
+pub use clock::{Clock, SystemClock};
+pub use error::LedgerError;
+pub use fsck::{fsck, fsck_since, FsckError, FsckProblem, FsckReport};
+pub use ledger::{Accepted, CheckpointSigner, Ledger, LedgerConfig, Stamper, Submission};
+pub use memory::{IntegrateFault, MemoryStore};
+pub use metrics::MetricsSnapshot;

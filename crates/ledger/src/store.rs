@@ -41,7 +41,9 @@ pub enum StoreError {
     #[error("another process is the writer for shard {0}")]
     LeaseHeld(ShardId),
     /// The database schema is not the version this build expects.
-    #[error("database schema version {found}, this build needs {expected}: run `sigstack migrate`")]
+    #[error(
+        "database schema version {found}, this build needs {expected}: run `sigstack migrate`"
+    )]
     SchemaVersion {
         /// The version this build needs.
         expected: i64,
@@ -138,6 +140,13 @@ pub trait Store: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Option<TreeState>, StoreError>> + Send;
 
     /// Writes a batch atomically (see the contract).
+    ///
+    /// A batch built on another size fails with [`StoreError::Conflict`]. A batch no correct
+    /// sequencer builds (sizes or indexes that do not add up, a leaf hash repeated within the
+    /// batch or already stored in the shard, a tile whose bytes are not `width * 32`, a tile
+    /// that would make a stored tile narrower or change its hashes) fails
+    /// with [`StoreError::Corrupt`]. Either way nothing of it is written. A batch with no
+    /// entries is valid: it replaces the checkpoint (e.g. a periodic re-signing).
     fn integrate(&self, batch: Batch) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// The widest stored version of each tile asked for (`id.width` is the width wanted; a

@@ -180,7 +180,7 @@ impl RightEdge {
             }
             self.frontier.pop();
             node = (level + 1, node_hash(&left, &node.1));
-            if node.0 % TILE_HEIGHT == 0 {
+            if node.0.is_multiple_of(TILE_HEIGHT) {
                 self.push_row_hash(node.0 / TILE_HEIGHT, node.1, tiles, touched);
             }
         }
