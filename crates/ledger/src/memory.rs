@@ -369,6 +369,22 @@ impl Store for MemoryStore {
             .and_then(|s| s.leaves.get(leaf_hash).copied()))
     }
 
+    async fn find_leaves(
+        &self,
+        shard: ShardId,
+        leaf_hashes: &[Hash],
+    ) -> Result<Vec<(Hash, u64)>, StoreError> {
+        self.check_reads()?;
+        let shards = lock(&self.shards);
+        let Some(s) = shards.get(&shard) else {
+            return Ok(Vec::new());
+        };
+        Ok(leaf_hashes
+            .iter()
+            .filter_map(|h| s.leaves.get(h).map(|i| (*h, *i)))
+            .collect())
+    }
+
     async fn search(
         &self,
         shard: ShardId,

@@ -590,20 +590,17 @@ async fn prepare<S: Store>(
 
 /// The stored indexes of those of `leaves` already in the log.
 ///
-/// One `find_leaf` per distinct leaf: the store contract has no batched look-up yet. This is
-/// the one place to switch when it gets one.
+/// One store round trip for the whole batch.
 async fn lookup_leaves<S: Store>(
     store: &S,
     shard: ShardId,
     leaves: &[Hash],
 ) -> Result<HashMap<Hash, u64>, StoreError> {
-    let mut found = HashMap::new();
-    for leaf in leaves {
-        if let Some(index) = store.find_leaf(shard, leaf).await? {
-            found.insert(*leaf, index);
-        }
-    }
-    Ok(found)
+    Ok(store
+        .find_leaves(shard, leaves)
+        .await?
+        .into_iter()
+        .collect())
 }
 
 /// The edge's partial tiles, expanded for proofs.

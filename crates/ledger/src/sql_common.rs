@@ -268,3 +268,8 @@ pub(crate) fn write_error(context: &'static str) -> impl FnOnce(sqlx::Error) -> 
         _ => StoreError::Engine(format!("{context}: {err}")),
     }
 }
+
+/// A `(leaf_hash, idx)` row of a dedup look-up.
+pub(crate) fn found_leaf((hash, index): (Vec<u8>, i64)) -> Result<(Hash, u64), StoreError> {
+    Ok((to_hash(&hash, "leaf hash")?, to_u64(index, "entry index")?))
+}

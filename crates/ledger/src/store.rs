@@ -172,6 +172,14 @@ pub trait Store: Send + Sync + 'static {
         leaf_hash: &Hash,
     ) -> impl Future<Output = Result<Option<u64>, StoreError>> + Send;
 
+    /// The stored indexes of those of `leaf_hashes` present in `shard`, in no particular
+    /// order: the dedup look-up for a whole batch in one round trip.
+    fn find_leaves(
+        &self,
+        shard: ShardId,
+        leaf_hashes: &[Hash],
+    ) -> impl Future<Output = Result<Vec<(Hash, u64)>, StoreError>> + Send;
+
     /// Indexes of entries filed under `key` in `shard`, ascending, at most `limit`.
     fn search(
         &self,

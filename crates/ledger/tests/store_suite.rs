@@ -154,6 +154,18 @@ async fn search_and_dedup<H: Harness>() {
         None
     );
 
+    let never = leaf_hash(b"never");
+    assert_eq!(
+        store.find_leaves(SHARD, &[never, leaf]).await.unwrap(),
+        vec![(leaf, 7)]
+    );
+    assert!(store
+        .find_leaves(SHARD + 1, &[leaf])
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store.find_leaves(SHARD, &[]).await.unwrap().is_empty());
+
     // The same leaf may exist once per shard.
     let mut other = ModelLog::new(SHARD + 1);
     let pending = other.build_with(vec![log.entries[7].entry.body.clone()]);

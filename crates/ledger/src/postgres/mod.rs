@@ -26,8 +26,8 @@ use sigstack_merkle::{leaf_hash, Hash, TileId};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 use crate::sql_common::{
-    cut_tiles, engine, entry_from_row, index_range, state_from_row, tile_keys, tile_row, to_limit,
-    to_u64, EntryRow, StateRow, TileRows,
+    cut_tiles, engine, entry_from_row, found_leaf, index_range, state_from_row, tile_keys,
+    tile_row, to_limit, to_u64, EntryRow, StateRow, TileRows,
 };
 use crate::store::{Batch, ShardId, Store, StoreError, StoredEntry, StoredTile, TreeState};
 
@@ -222,6 +222,26 @@ impl Store for PgStore {
                 .await
                 .map_err(engine("looking up a leaf hash"))?;
         index.map(|index| to_u64(index, "entry index")).transpose()
+    }
+
+    async fn find_leaves(
+        &self,
+        shard: ShardId,
+        leaf_hashes: &[Hash],
+    ) -> Result<Vec<(Hash, u64)>, StoreError> {
+        if leaf_hashes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let wanted: Vec<&[u8]> = leaf_hashes.iter().map(|h| h.as_slice()).collect();
+        let rows: Vec<(Vec<u8>, i64)> = sqlx::query_as(
+            "SELECT leaf_hash, idx FROM entries WHERE shard = $1 AND leaf_hash = ANY($2)",
+        )
+        .bind(shard)
+        .bind(wanted)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(engine("looking up leaf hashes"))?;
+        rows.into_iter().map(found_leaf).collect()
     }
 
     async fn search(

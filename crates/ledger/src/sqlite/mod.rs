@@ -29,8 +29,8 @@ use sqlx::sqlite::{
 };
 
 use crate::sql_common::{
-    cut_tiles, engine, entry_from_row, index_range, state_from_row, tile_keys, tile_row, to_limit,
-    to_u64, EntryRow, StateRow, TileRows,
+    cut_tiles, engine, entry_from_row, found_leaf, index_range, state_from_row, tile_keys,
+    tile_row, to_limit, to_u64, EntryRow, StateRow, TileRows,
 };
 use crate::store::{Batch, ShardId, Store, StoreError, StoredEntry, StoredTile, TreeState};
 
@@ -274,6 +274,33 @@ impl Store for SqliteStore {
                 .await
                 .map_err(engine("looking up a leaf hash"))?;
         index.map(|index| to_u64(index, "entry index")).transpose()
+    }
+
+    async fn find_leaves(
+        &self,
+        shard: ShardId,
+        leaf_hashes: &[Hash],
+    ) -> Result<Vec<(Hash, u64)>, StoreError> {
+        // SQLite caps bound parameters per statement; a few hundred per query is plenty.
+        let mut found = Vec::new();
+        for chunk in leaf_hashes.chunks(500) {
+            let placeholders = vec!["?"; chunk.len()].join(",");
+            let sql = format!(
+                "SELECT leaf_hash, idx FROM entries WHERE shard = ? AND leaf_hash IN ({placeholders})"
+            );
+            let mut query = sqlx::query_as::<_, (Vec<u8>, i64)>(&sql).bind(shard);
+            for hash in chunk {
+                query = query.bind(hash.as_slice());
+            }
+            let rows = query
+                .fetch_all(&self.readers)
+                .await
+                .map_err(engine("looking up leaf hashes"))?;
+            for row in rows {
+                found.push(found_leaf(row)?);
+            }
+        }
+        Ok(found)
     }
 
     async fn search(

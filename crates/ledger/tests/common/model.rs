@@ -173,6 +173,15 @@ impl ModelLog {
                 entry.index
             );
         }
+        let all: Vec<_> = self.entries.iter().map(|n| n.entry.leaf_hash).collect();
+        let mut batched = store.find_leaves(shard, &all).await.unwrap();
+        batched.sort_by_key(|(_, index)| *index);
+        let want: Vec<_> = self
+            .entries
+            .iter()
+            .map(|n| (n.entry.leaf_hash, n.entry.index))
+            .collect();
+        assert_eq!(batched, want, "batched dedup look-up");
         let key = format!("entry:{}", size.saturating_sub(1));
         let found = store.search(shard, &key, 10).await.unwrap();
         assert_eq!(
