@@ -1,0 +1,515 @@
+//! `sigstack.toml`, the data directory's configuration.
+//!
+//! Every error names the file, the key and what is wrong: an operator reading a failed
+//! service's log must be able to fix the file without reading our source. Unknown keys are
+//! errors too, because a misspelt key silently falling back to a default is how a log ends up
+//! listening on the wrong address or writing to the wrong database.
+
+use std::fmt;
+use std::fs;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context as _, Result};
+use serde::Deserialize;
+use sigstack_ledger::LedgerConfig;
+use sigstack_rekor::api::{RekorConfig, DEFAULT_MAX_BODY_BYTES, DEFAULT_REQUEST_TIMEOUT};
+
+use crate::cli::DEFAULT_LISTEN;
+
+/// The configuration file's name inside the data directory.
+pub const CONFIG_FILE: &str = "sigstack.toml";
+
+/// The SQLite file `init` points the default configuration at.
+pub const DEFAULT_SQLITE_FILE: &str = "sigstack.db";
+
+/// The whole file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The transparency log's identity.
+    pub log: LogSection,
+    /// The HTTP server.
+    #[serde(default)]
+    pub server: ServerSection,
+    /// Where entries live.
+    #[serde(default)]
+    pub database: DatabaseSection,
+    /// How submissions are batched.
+    #[serde(default)]
+    pub ledger: LedgerSection,
+}
+
+/// `[log]`: what clients see in checkpoints and entry IDs. Changing either value on a log
+/// that has entries makes every old checkpoint and entry ID unverifiable.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSection {
+    /// Checkpoint origin is `"<hostname> - <tree_id>"`, signature key name `<hostname>`.
+    pub hostname: String,
+    /// The Rekor tree ID: positive, fits an `int64`; 16 hex digits prefix every entry ID.
+    pub tree_id: i64,
+}
+
+/// `[server]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSection {
+    /// `ADDR:PORT` to listen on.
+    #[serde(default = "default_listen")]
+    pub listen: String,
+    /// Largest request body accepted; larger ones get 413. Unset: the API's default.
+    pub max_request_body_bytes: Option<usize>,
+    /// Longest a request may take before it is answered 503. Unset: the API's default.
+    pub request_timeout_secs: Option<u64>,
+}
+
+impl Default for ServerSection {
+    fn default() -> Self {
+        Self {
+            listen: default_listen(),
+            max_request_body_bytes: None,
+            request_timeout_secs: None,
+        }
+    }
+}
+
+/// `[ledger]`: the sequencer's batching. Unset keys take the ledger's defaults, so the
+/// defaults live in one place and improve with it.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LedgerSection {
+    /// Most entries integrated in one database transaction.
+    pub max_batch: Option<usize>,
+    /// How long a batch waits for more submissions after its first, in milliseconds.
+    pub max_delay_ms: Option<u64>,
+    /// Submissions that may wait for the sequencer; beyond it clients get 503.
+    pub queue_capacity: Option<usize>,
+}
+
+fn default_listen() -> String {
+    DEFAULT_LISTEN.to_owned()
+}
+
+/// `[database]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSection {
+    /// `sqlite:PATH` (relative paths are inside the data directory) or `postgres://…`.
+    #[serde(default = "default_database_url")]
+    pub url: String,
+}
+
+impl Default for DatabaseSection {
+    fn default() -> Self {
+        Self {
+            url: default_database_url(),
+        }
+    }
+}
+
+fn default_database_url() -> String {
+    format!("sqlite:{DEFAULT_SQLITE_FILE}")
+}
+
+/// A parsed database URL: which engine, and where.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// The embedded engine, one file.
+    Sqlite(PathBuf),
+    /// A PostgreSQL server (the URL as given, credentials included).
+    Postgres(String),
+}
+
+impl fmt::Debug for DatabaseUrl {
+    // Never print a PostgreSQL password into logs.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Sqlite(path) => write!(f, "sqlite:{}", path.display()),
+            Self::Postgres(url) => f.write_str(&redact_password(url)),
+        }
+    }
+}
+
+impl DatabaseUrl {
+    /// Parses `url`; a relative SQLite path is taken inside `base` (the data directory), so a
+    /// data directory can be moved or restored elsewhere as a whole.
+    pub fn parse(url: &str, base: &Path) -> Result<Self> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Self::Postgres(url.to_owned()));
+        }
+        if let Some(rest) = url.strip_prefix("sqlite:") {
+            let path = rest.strip_prefix("//").unwrap_or(rest);
+            // `sqlx` style options (`?mode=rwc`) are not ours to interpret.
+            let path = path.split('?').next().unwrap_or(path);
+            if path.is_empty() {
+                bail!("`{url}` names no file (write `sqlite:{DEFAULT_SQLITE_FILE}`)");
+            }
+            let path = Path::new(path);
+            return Ok(Self::Sqlite(if path.is_absolute() {
+                path.to_path_buf()
+            } else {
+                base.join(path)
+            }));
+        }
+        bail!(
+            "`{}` is neither `postgres://…` nor `sqlite:PATH`",
+            redact_password(url)
+        )
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((userinfo, host)) = rest.split_once('@') else {
+        return url.to_owned();
+    };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+impl Config {
+    /// A new configuration as `init` writes it.
+    pub fn new(hostname: String, tree_id: i64) -> Self {
+        Self {
+            log: LogSection { hostname, tree_id },
+            server: ServerSection::default(),
+            database: DatabaseSection::default(),
+            ledger: LedgerSection::default(),
+        }
+    }
+
+    /// The Rekor API's configuration.
+    pub fn rekor_config(&self) -> RekorConfig {
+        let mut rekor = RekorConfig::new(self.log.hostname.clone(), self.log.tree_id);
+        if let Some(bytes) = self.server.max_request_body_bytes {
+            rekor.max_body_bytes = bytes;
+        }
+        if let Some(secs) = self.server.request_timeout_secs {
+            rekor.request_timeout = Duration::from_secs(secs);
+        }
+        rekor
+    }
+
+    /// The ledger's configuration (the shard is set from `log.tree_id` by the service).
+    pub fn ledger_config(&self) -> LedgerConfig {
+        let mut ledger = LedgerConfig::new(self.log.tree_id);
+        if let Some(n) = self.ledger.max_batch {
+            ledger.max_batch = n;
+        }
+        if let Some(ms) = self.ledger.max_delay_ms {
+            ledger.max_delay = Duration::from_millis(ms);
+        }
+        if let Some(n) = self.ledger.queue_capacity {
+            ledger.queue_capacity = n;
+        }
+        ledger
+    }
+
+    /// Reads and validates `DIR/sigstack.toml`.
+    pub fn load(data_dir: &Path) -> Result<Self> {
+        let path = data_dir.join(CONFIG_FILE);
+        let text = fs::read_to_string(&path).with_context(|| {
+            format!(
+                "cannot read {} (run `sigstack init --data-dir {}` first)",
+                path.display(),
+                data_dir.display()
+            )
+        })?;
+        Self::parse(&text, &path)
+    }
+
+    /// Parses and validates configuration text; `path` is only used in messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Self> {
+        let config: Self = toml::from_str(text)
+            .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.to_string().trim_end()))?;
+        config.validate(path)?;
+        Ok(config)
+    }
+
+    fn validate(&self, path: &Path) -> Result<()> {
+        let file = path.display();
+        if let Err(why) = check_hostname(&self.log.hostname) {
+            bail!("{file}: key `log.hostname`: {why}");
+        }
+        if self.log.tree_id <= 0 {
+            bail!(
+                "{file}: key `log.tree_id`: must be a positive 63-bit integer, found {}",
+                self.log.tree_id
+            );
+        }
+        if self.server.listen.parse::<SocketAddr>().is_err() {
+            bail!(
+                "{file}: key `server.listen`: `{}` is not an address like {DEFAULT_LISTEN}",
+                self.server.listen
+            );
+        }
+        if let Err(e) = DatabaseUrl::parse(&self.database.url, Path::new(".")) {
+            bail!("{file}: key `database.url`: {e:#}");
+        }
+        let positive = [
+            (
+                "server.max_request_body_bytes",
+                self.server.max_request_body_bytes.map(|n| n as u64),
+            ),
+            (
+                "server.request_timeout_secs",
+                self.server.request_timeout_secs,
+            ),
+            ("ledger.max_batch", self.ledger.max_batch.map(|n| n as u64)),
+            (
+                "ledger.queue_capacity",
+                self.ledger.queue_capacity.map(|n| n as u64),
+            ),
+        ];
+        for (key, value) in positive {
+            if value == Some(0) {
+                bail!("{file}: key `{key}`: must be at least 1 (or left out for the default)");
+            }
+        }
+        Ok(())
+    }
+
+    /// The database to use: `flag` (`--database-url`) if given, else `database.url`; a
+    /// relative SQLite path is inside `data_dir` either way.
+    pub fn database_url(&self, data_dir: &Path, flag: Option<&str>) -> Result<DatabaseUrl> {
+        match flag {
+            Some(url) => DatabaseUrl::parse(url, data_dir).context("--database-url"),
+            None => DatabaseUrl::parse(&self.database.url, data_dir).with_context(|| {
+                format!(
+                    "{}: key `database.url`",
+                    data_dir.join(CONFIG_FILE).display()
+                )
+            }),
+        }
+    }
+
+    /// The listen address (validated at load).
+    pub fn listen(&self) -> Result<SocketAddr> {
+        self.server
+            .listen
+            .parse()
+            .with_context(|| format!("`server.listen` `{}`", self.server.listen))
+    }
+
+    /// The file's text, with a comment on every key. Tuning keys are written commented out
+    /// with their current defaults, so the file documents them without pinning them.
+    pub fn to_toml(&self) -> String {
+        let ledger = LedgerConfig::default();
+        format!(
+            "# sigstack configuration, written by `sigstack init`.\n\
+             \n\
+             [log]\n\
+             # The log's name: checkpoints carry the origin \"<hostname> - <tree_id>\" and are\n\
+             # signed under this name. Never change it (or tree_id) once the log has entries.\n\
+             hostname = {hostname}\n\
+             # Rekor tree ID (positive int64); its 16 hex digits prefix every entry ID.\n\
+             tree_id = {tree_id}\n\
+             \n\
+             [server]\n\
+             # Address the HTTP API listens on (`sigstack serve --listen` overrides it).\n\
+             listen = {listen}\n\
+             # Largest request body accepted, in bytes; larger ones are answered 413.\n\
+             # max_request_body_bytes = {body}\n\
+             # Longest a request may take, in seconds, before it is answered 503.\n\
+             # request_timeout_secs = {timeout}\n\
+             \n\
+             [database]\n\
+             # `sqlite:PATH` (relative to this directory) or `postgres://user@host/db`\n\
+             # (`sigstack serve --database-url` overrides it).\n\
+             url = {url}\n\
+             \n\
+             [ledger]\n\
+             # Most entries integrated (and committed) in one database transaction.\n\
+             # max_batch = {max_batch}\n\
+             # How long a batch waits for more entries after its first, in milliseconds.\n\
+             # max_delay_ms = {max_delay}\n\
+             # Submissions that may wait; beyond it clients get 503 with Retry-After.\n\
+             # queue_capacity = {queue}\n",
+            hostname = toml_string(&self.log.hostname),
+            tree_id = self.log.tree_id,
+            listen = toml_string(&self.server.listen),
+            url = toml_string(&self.database.url),
+            body = DEFAULT_MAX_BODY_BYTES,
+            timeout = DEFAULT_REQUEST_TIMEOUT.as_secs(),
+            max_batch = ledger.max_batch,
+            max_delay = ledger.max_delay.as_millis(),
+            queue = ledger.queue_capacity,
+        )
+    }
+}
+
+/// The data directory as an absolute path, so log lines and fsck state name one database
+/// whatever the working directory was.
+pub fn absolute_data_dir(dir: &Path) -> Result<PathBuf> {
+    fs::canonicalize(dir).with_context(|| {
+        format!(
+            "no data directory at {} (run `sigstack init --data-dir {}` first)",
+            dir.display(),
+            dir.display()
+        )
+    })
+}
+
+/// Why `name` cannot be a log hostname, if it cannot. It becomes a signed-note key name, so
+/// it must be non-empty with no whitespace and no `+`.
+pub fn check_hostname(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("must not be empty".into());
+    }
+    if !sigstack_merkle::note::is_valid_key_name(name) {
+        return Err(format!(
+            "`{name}` cannot name a checkpoint signer (no spaces, `+` or control characters)"
+        ));
+    }
+    Ok(())
+}
+
+/// A TOML basic string. Values we write are hostnames, addresses and URLs, but quote fully
+/// anyway so a strange hostname cannot produce a file we then refuse to read.
+fn toml_string(value: &str) -> String {
+    let mut out = String::from("\"");
+    for c in value.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config> {
+        Config::parse(text, Path::new("/d/sigstack.toml"))
+    }
+
+    #[test]
+    fn written_file_reads_back() {
+        let config = Config::new("log.example".into(), 42);
+        let back = parse(&config.to_toml()).unwrap();
+        assert_eq!(back.log.hostname, "log.example");
+        assert_eq!(back.log.tree_id, 42);
+        assert_eq!(back.listen().unwrap().to_string(), DEFAULT_LISTEN);
+        assert_eq!(
+            DatabaseUrl::parse(&back.database.url, Path::new("/d")).unwrap(),
+            DatabaseUrl::Sqlite(PathBuf::from("/d/sigstack.db"))
+        );
+    }
+
+    #[test]
+    fn errors_name_file_and_key() {
+        let bad_tree = "[log]\nhostname = \"h\"\ntree_id = 0\n";
+        let e = format!("{:#}", parse(bad_tree).unwrap_err());
+        assert!(
+            e.contains("/d/sigstack.toml") && e.contains("log.tree_id"),
+            "{e}"
+        );
+
+        let bad_listen = "[log]\nhostname = \"h\"\ntree_id = 1\n[server]\nlisten = \"nope\"\n";
+        let e = format!("{:#}", parse(bad_listen).unwrap_err());
+        assert!(e.contains("server.listen") && e.contains("nope"), "{e}");
+
+        let bad_host = "[log]\nhostname = \"a b\"\ntree_id = 1\n";
+        let e = format!("{:#}", parse(bad_host).unwrap_err());
+        assert!(e.contains("log.hostname"), "{e}");
+
+        let bad_db = "[log]\nhostname = \"h\"\ntree_id = 1\n[database]\nurl = \"mysql://x\"\n";
+        let e = format!("{:#}", parse(bad_db).unwrap_err());
+        assert!(e.contains("database.url"), "{e}");
+
+        let unknown = "[log]\nhostname = \"h\"\ntree_id = 1\ntreeid = 2\n";
+        let e = format!("{:#}", parse(unknown).unwrap_err());
+        assert!(
+            e.contains("/d/sigstack.toml") && e.contains("treeid"),
+            "{e}"
+        );
+
+        let missing = "[log]\nhostname = \"h\"\n";
+        let e = format!("{:#}", parse(missing).unwrap_err());
+        assert!(e.contains("tree_id"), "{e}");
+    }
+
+    #[test]
+    fn tuning_keys_reach_the_services() {
+        let written = Config::new("h".into(), 7).to_toml();
+        let defaults = parse(&written).unwrap();
+        assert_eq!(defaults.ledger_config(), LedgerConfig::new(7));
+        assert_eq!(defaults.rekor_config(), RekorConfig::new("h", 7));
+        // Uncommenting the written defaults changes nothing.
+        let uncommented = written
+            .replace("# max_", "max_")
+            .replace("# request_", "request_")
+            .replace("# queue_", "queue_");
+        let same = parse(&uncommented).unwrap();
+        assert_eq!(same.ledger_config(), LedgerConfig::new(7));
+        assert_eq!(same.rekor_config(), RekorConfig::new("h", 7));
+
+        let tuned = parse(
+            "[log]\nhostname = \"h\"\ntree_id = 7\n[server]\nmax_request_body_bytes = 10\n\
+             request_timeout_secs = 3\n[ledger]\nmax_batch = 5\nmax_delay_ms = 0\n",
+        )
+        .unwrap();
+        assert_eq!(tuned.rekor_config().max_body_bytes, 10);
+        assert_eq!(tuned.rekor_config().request_timeout, Duration::from_secs(3));
+        assert_eq!(tuned.ledger_config().max_batch, 5);
+        assert_eq!(tuned.ledger_config().max_delay, Duration::ZERO);
+
+        let zero = "[log]\nhostname = \"h\"\ntree_id = 7\n[ledger]\nmax_batch = 0\n";
+        let e = format!("{:#}", parse(zero).unwrap_err());
+        assert!(e.contains("ledger.max_batch"), "{e}");
+    }
+
+    #[test]
+    fn database_urls() {
+        let base = Path::new("/data");
+        assert_eq!(
+            DatabaseUrl::parse("postgres://u@h/db", base).unwrap(),
+            DatabaseUrl::Postgres("postgres://u@h/db".into())
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:///abs/x.db", base).unwrap(),
+            DatabaseUrl::Sqlite(PathBuf::from("/abs/x.db"))
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:x.db?mode=rwc", base).unwrap(),
+            DatabaseUrl::Sqlite(PathBuf::from("/data/x.db"))
+        );
+        assert!(DatabaseUrl::parse("sqlite:", base).is_err());
+        assert!(DatabaseUrl::parse("/x.db", base).is_err());
+    }
+
+    #[test]
+    fn passwords_stay_out_of_messages() {
+        let url = DatabaseUrl::Postgres("postgres://u:secret@h/db".into());
+        assert_eq!(url.to_string(), "postgres://u:***@h/db");
+        assert!(!format!("{url:?}").contains("secret"));
+        let e = DatabaseUrl::parse("mysql://u:secret@h/db", Path::new("/")).unwrap_err();
+        assert!(!e.to_string().contains("secret"));
+    }
+
+    #[test]
+    fn strange_hostnames_are_quoted() {
+        let s = toml_string("a\"b\\c");
+        let v: toml::Table = toml::from_str(&format!("k = {s}")).unwrap();
+        assert_eq!(v["k"].as_str().unwrap(), "a\"b\\c");
+    }
+}

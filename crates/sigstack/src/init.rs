@@ -1,0 +1,222 @@
+//! `sigstack init`: makes a data directory ready for `serve`.
+//!
+//! A log's key and tree ID are its identity: every checkpoint, SET and entry ID ever handed
+//! out depends on them. So `init` only ever *adds* what is missing. An existing key is
+//! reused (and its public half checked against it), an existing configuration is kept, and
+//! running `init` twice is harmless.
+
+use std::fs;
+use std::io::ErrorKind;
+use std::path::Path;
+
+use anyhow::{bail, Context as _, Result};
+use ring::rand::{SecureRandom as _, SystemRandom};
+
+use crate::cli::InitArgs;
+use crate::config::{check_hostname, Config, CONFIG_FILE};
+use crate::keys::{self, PRIVATE_KEY_FILE, PUBLIC_KEY_FILE};
+
+/// Runs `init`, printing one line per thing made or kept and then the next command.
+pub fn run(args: &InitArgs) -> Result<()> {
+    let dir = &args.data_dir;
+    create_data_dir(dir)?;
+
+    let key_path = dir.join(PRIVATE_KEY_FILE);
+    let signer = if key_path.exists() {
+        let signer = keys::load_signer(dir)?;
+        println!("kept    {} (existing log key, reused)", key_path.display());
+        signer
+    } else {
+        let pem = keys::generate_private_pem()?;
+        keys::create_new(&key_path, &pem, 0o600)?;
+        println!(
+            "created {} (ECDSA P-256 log key, mode 0600)",
+            key_path.display()
+        );
+        keys::parse_signer(&pem)?
+    };
+
+    let public_path = dir.join(PUBLIC_KEY_FILE);
+    let public = keys::public_pem(&signer);
+    match fs::read_to_string(&public_path) {
+        Ok(existing) => {
+            if keys::pem_decode(&existing, "PUBLIC KEY").ok()
+                != keys::pem_decode(&public, "PUBLIC KEY").ok()
+            {
+                bail!(
+                    "{} does not match the log key {}: move the wrong one away and run init again",
+                    public_path.display(),
+                    key_path.display()
+                );
+            }
+            println!("kept    {}", public_path.display());
+        }
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            keys::create_new(&public_path, &public, 0o644)?;
+            println!("created {} (give this to clients)", public_path.display());
+        }
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", public_path.display())),
+    }
+
+    let config_path = dir.join(CONFIG_FILE);
+    let config = if config_path.exists() {
+        let config = Config::load(dir)?;
+        if let Some(wanted) = &args.hostname {
+            if *wanted != config.log.hostname {
+                bail!(
+                    "{}: key `log.hostname` is already `{}`; refusing to rename an existing log \
+                     to `{wanted}` (edit the file if the log has no entries yet)",
+                    config_path.display(),
+                    config.log.hostname
+                );
+            }
+        }
+        println!("kept    {}", config_path.display());
+        config
+    } else {
+        let hostname = match &args.hostname {
+            Some(name) => {
+                check_hostname(name).map_err(|why| anyhow::anyhow!("--hostname: {why}"))?;
+                name.clone()
+            }
+            None => machine_hostname(),
+        };
+        let config = Config::new(hostname, random_tree_id()?);
+        keys::create_new(&config_path, &config.to_toml(), 0o644)?;
+        println!("created {}", config_path.display());
+        config
+    };
+
+    println!(
+        "log `{}`, tree ID {} (entry ID prefix {:016x})",
+        config.log.hostname, config.log.tree_id, config.log.tree_id
+    );
+    println!("next:   sigstack serve --data-dir {}", dir.display());
+    println!(
+        "then:   point clients at http://{} (cosign --rekor-url, rekor-cli --rekor_server) \
+         and pin SIGSTORE_REKOR_PUBLIC_KEY={}",
+        config.server.listen,
+        public_path.display()
+    );
+    Ok(())
+}
+
+/// Creates the directory (owner-only on Unix: it holds the private key) unless it exists.
+fn create_data_dir(dir: &Path) -> Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt as _;
+        builder.mode(0o700);
+    }
+    builder
+        .create(dir)
+        .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+    println!("created {}", dir.display());
+    Ok(())
+}
+
+/// A random positive 63-bit tree ID, as Trillian allocates them: distinct logs get distinct
+/// entry-ID prefixes, so an entry ID can never be mistaken for another log's.
+fn random_tree_id() -> Result<i64> {
+    let rng = SystemRandom::new();
+    loop {
+        let mut bytes = [0u8; 8];
+        rng.fill(&mut bytes)
+            .map_err(|_| anyhow::anyhow!("the system random number generator failed"))?;
+        let id = i64::from_be_bytes(bytes) & i64::MAX;
+        if id > 0 {
+            return Ok(id);
+        }
+    }
+}
+
+/// This machine's hostname (Rekor's default log name), or `sigstack` when it has none that
+/// can name a signer.
+fn machine_hostname() -> String {
+    ["/proc/sys/kernel/hostname", "/etc/hostname"]
+        .iter()
+        .filter_map(|p| fs::read_to_string(p).ok())
+        .map(|s| s.trim().to_owned())
+        .find(|name| check_hostname(name).is_ok())
+        .unwrap_or_else(|| "sigstack".to_owned())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn temp_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "sigstack-init-{name}-{}-{}",
+            std::process::id(),
+            random_tree_id().unwrap()
+        ));
+        let _ = fs::remove_dir_all(&dir);
+        dir
+    }
+
+    #[test]
+    fn tree_ids_are_positive() {
+        for _ in 0..100 {
+            assert!(random_tree_id().unwrap() > 0);
+        }
+    }
+
+    #[test]
+    fn init_twice_keeps_key_and_tree_id() {
+        let dir = temp_dir("twice").join("data");
+        let args = InitArgs {
+            data_dir: dir.clone(),
+            hostname: Some("log.test".into()),
+        };
+        run(&args).unwrap();
+        let key = fs::read(dir.join(PRIVATE_KEY_FILE)).unwrap();
+        let config = fs::read(dir.join(CONFIG_FILE)).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = fs::metadata(dir.join(PRIVATE_KEY_FILE))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        run(&args).unwrap();
+        assert_eq!(fs::read(dir.join(PRIVATE_KEY_FILE)).unwrap(), key);
+        assert_eq!(fs::read(dir.join(CONFIG_FILE)).unwrap(), config);
+        assert!(Config::load(&dir).is_ok());
+        assert!(keys::load_verifier(&dir).is_ok());
+
+        // A lost public key is re-derived; a renamed log is refused.
+        fs::remove_file(dir.join(PUBLIC_KEY_FILE)).unwrap();
+        run(&args).unwrap();
+        assert!(keys::load_verifier(&dir).is_ok());
+        let rename = InitArgs {
+            data_dir: dir.clone(),
+            hostname: Some("other".into()),
+        };
+        assert!(run(&rename).is_err());
+        fs::remove_dir_all(dir.parent().unwrap()).unwrap();
+    }
+
+    #[test]
+    fn mismatched_public_key_is_an_error() {
+        let dir = temp_dir("mismatch");
+        let args = InitArgs {
+            data_dir: dir.clone(),
+            hostname: Some("h".into()),
+        };
+        run(&args).unwrap();
+        let other = keys::parse_signer(&keys::generate_private_pem().unwrap()).unwrap();
+        fs::write(dir.join(PUBLIC_KEY_FILE), keys::public_pem(&other)).unwrap();
+        assert!(run(&args).is_err());
+        fs::remove_dir_all(&dir).unwrap();
+    }
+}

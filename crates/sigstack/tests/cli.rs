@@ -1,0 +1,282 @@
+//! The `sigstack` binary as an operator runs it: `init`, a bad configuration, `serve` on the
+//! embedded SQLite engine until SIGTERM, `log fsck`, `migrate`. Hermetic (loopback, temp
+//! directories, no database server), so it runs in plain `cargo test`; the real-client
+//! suite is `tests/e2e/rekor-clients.sh`.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use std::fs;
+use std::io::{Read as _, Write as _};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn sigstack() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sigstack"));
+    cmd.env("RUST_LOG", "warn");
+    cmd
+}
+
+fn run(args: &[&str]) -> Output {
+    sigstack().args(args).output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A fresh directory under the system temp dir, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos();
+        let dir = std::env::temp_dir().join(format!(
+            "sigstack-cli-{name}-{}-{nanos}",
+            std::process::id()
+        ));
+        fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+
+    fn data(&self) -> String {
+        self.0.join("data").display().to_string()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Kills the server if a test fails before stopping it.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A minimal HTTP/1.1 GET; returns (status, body).
+fn get(port: u16, path: &str) -> Option<(u16, String)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let status = response.split(' ').nth(1)?.parse().ok()?;
+    let body = response.split_once("\r\n\r\n")?.1.to_owned();
+    Some((status, body))
+}
+
+#[test]
+fn init_makes_a_data_directory_and_never_replaces_the_key() {
+    let tmp = TempDir::new("init");
+    let data = tmp.data();
+    let out = run(&["init", "--data-dir", &data, "--hostname", "log.test"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("log-key.pem"), "{stdout}");
+    assert!(stdout.contains("sigstack serve --data-dir"), "{stdout}");
+
+    let dir = Path::new(&data);
+    let key = fs::read(dir.join("log-key.pem")).unwrap();
+    assert!(text(&key).starts_with("-----BEGIN PRIVATE KEY-----\n"));
+    assert!(text(&fs::read(dir.join("log-public-key.pem")).unwrap())
+        .starts_with("-----BEGIN PUBLIC KEY-----\n"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = fs::metadata(dir.join("log-key.pem"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let config = text(&fs::read(dir.join("sigstack.toml")).unwrap());
+    assert!(config.contains("hostname = \"log.test\""), "{config}");
+    assert!(config.contains("url = \"sqlite:sigstack.db\""), "{config}");
+
+    let again = run(&["init", "--data-dir", &data]);
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    assert!(text(&again.stdout).contains("reused"));
+    assert_eq!(fs::read(dir.join("log-key.pem")).unwrap(), key);
+    assert_eq!(text(&fs::read(dir.join("sigstack.toml")).unwrap()), config);
+}
+
+#[test]
+fn bad_configuration_names_file_and_key() {
+    let tmp = TempDir::new("badconfig");
+    let data = tmp.data();
+    assert!(run(&["init", "--data-dir", &data]).status.success());
+    let path = Path::new(&data).join("sigstack.toml");
+    fs::write(&path, "[log]\nhostname = \"h\"\ntree_id = -5\n").unwrap();
+    let out = run(&["serve", "--data-dir", &data, "--listen", "127.0.0.1:0"]);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("sigstack.toml") && err.contains("log.tree_id"),
+        "{err}"
+    );
+
+    fs::write(
+        &path,
+        "[log]\nhostname = \"h\"\ntree_id = 5\nlisten = \"x\"\n",
+    )
+    .unwrap();
+    let err = text(&run(&["log", "fsck", "--data-dir", &data]).stderr);
+    assert!(
+        err.contains("sigstack.toml") && err.contains("listen"),
+        "{err}"
+    );
+
+    let bad_host = run(&[
+        "init",
+        "--data-dir",
+        &tmp.path().join("other").display().to_string(),
+        "--hostname",
+        "a b",
+    ]);
+    assert!(!bad_host.status.success());
+    assert!(text(&bad_host.stderr).contains("--hostname"));
+}
+
+#[test]
+fn serve_on_sqlite_until_sigterm_then_fsck() {
+    let tmp = TempDir::new("serve");
+    let data = tmp.data();
+    assert!(
+        run(&["init", "--data-dir", &data, "--hostname", "log.test"])
+            .status
+            .success()
+    );
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let child = sigstack()
+        .args(["serve", "--data-dir", &data, "--listen", &listen])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut server = Server(child);
+
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some((200, _)) = get(port, "/healthz") {
+            break;
+        }
+        assert!(server.0.try_wait().unwrap().is_none(), "serve exited early");
+        assert!(Instant::now() < deadline, "serve did not come up");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let (status, body) = get(port, "/api/v1/log").unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"treeSize\":0"), "{body}");
+    assert!(body.contains("log.test - "), "{body}");
+
+    // SIGTERM: graceful shutdown, exit status 0.
+    let killed = Command::new("kill")
+        .args(["-TERM", &server.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = server.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "serve ignored SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut stderr = String::new();
+    server
+        .0
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(status.success(), "{stderr}");
+
+    let fsck = run(&["log", "fsck", "--data-dir", &data]);
+    assert!(fsck.status.success(), "{}", text(&fsck.stderr));
+    assert!(text(&fsck.stdout).contains("clean"));
+    // A second run also proves the log did not change behind our back.
+    let again = run(&["log", "fsck", "--data-dir", &data]);
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    assert!(text(&again.stdout).contains("consistent with the previous clean check"));
+}
+
+#[test]
+fn migrate_creates_a_sqlite_database_and_fsck_refuses_a_foreign_one() {
+    let tmp = TempDir::new("migrate");
+    let db = tmp.path().join("x.db");
+    let url = format!("sqlite:{}", db.display());
+    let out = run(&["migrate", "--database-url", &url]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(db.is_file());
+    assert!(run(&["migrate", "--database-url", &url]).status.success());
+
+    let bad = run(&["migrate", "--database-url", "mysql://u:secret@h/db"]);
+    assert!(!bad.status.success());
+    let err = text(&bad.stderr);
+    assert!(
+        err.contains("--database-url") && !err.contains("secret"),
+        "{err}"
+    );
+
+    // A database this log never wrote has no tree for its tree ID: fsck must say so.
+    let data = tmp.data();
+    assert!(run(&["init", "--data-dir", &data]).status.success());
+    let fsck = run(&["log", "fsck", "--data-dir", &data, "--database-url", &url]);
+    assert!(!fsck.status.success());
+}
+
+#[test]
+fn version_and_json_logs() {
+    let out = run(&["--version"]);
+    assert!(out.status.success());
+    assert!(text(&out.stdout).starts_with("sigstack "));
+
+    // A failure in JSON mode is one JSON line on stderr, so collectors keep the reason.
+    let out = run(&[
+        "--log-format",
+        "json",
+        "log",
+        "fsck",
+        "--data-dir",
+        "/nonexistent/x",
+    ]);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    let line = err.lines().last().unwrap();
+    assert!(
+        line.starts_with('{') && line.contains("\"level\":\"ERROR\""),
+        "{err}"
+    );
+    assert!(line.contains("/nonexistent/x"), "{err}");
+}

@@ -1,0 +1,437 @@
+#!/usr/bin/env bash
+# End-to-end: the real, unmodified Sigstore clients (rekor-cli, cosign 2.5) against a real
+# `sigstack serve`, once on SQLite and once on PostgreSQL, doing what a user would do.
+#
+# Run:   bash tests/e2e/rekor-clients.sh        (tests/all.sh runs it after `cargo test`)
+# Needs: cosign, rekor-cli (tests/install-clients.sh), openssl, curl, python3, and for the
+#        PostgreSQL half a server at 127.0.0.1:5432 with trust auth for user `postgres`
+#        (SIGSTACK_TEST_POSTGRES_URL picks another server; SIGSTACK_E2E_PG_ADMIN_URL the exact
+#        database to run CREATE DATABASE in; URLs without query parameters).
+#        SIGSTACK_E2E_ENGINES="sqlite" runs one engine only; KEEP=1 keeps the work directory;
+#        SIGSTACK_BIN=PATH uses that binary instead of building the release one.
+# Output: one `ok NAME` / `FAIL NAME` line per check, then `e2e: N passed, M failed`; the
+#        exit status is non-zero if anything failed. Every client call runs under
+#        `timeout 60`. What the clients need to trust a private log: tests/e2e/README.md.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+missing=()
+for tool in cosign rekor-cli openssl curl python3 timeout; do
+  command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+done
+engines="${SIGSTACK_E2E_ENGINES:-sqlite postgres}"
+if [[ " $engines " == *" postgres "* ]]; then
+  command -v psql >/dev/null 2>&1 || missing+=(psql)
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "FAIL e2e prerequisites: missing ${missing[*]} (run tests/install-clients.sh)" >&2
+  echo "e2e: 0 passed, 1 failed"
+  exit 1
+fi
+
+if [ -n "${SIGSTACK_BIN:-}" ]; then
+  SIGSTACK="$SIGSTACK_BIN" # a binary built elsewhere (development); CI always builds
+else
+  echo "building sigstack (release)…"
+  cargo build --release -p sigstack --locked --quiet
+  SIGSTACK="${CARGO_TARGET_DIR:-$PWD/target}/release/sigstack"
+fi
+[ -x "$SIGSTACK" ] || { echo "FAIL build: $SIGSTACK missing"; echo "e2e: 0 passed, 1 failed"; exit 1; }
+
+WORK="$(mktemp -d /tmp/sigstack-e2e.XXXXXX)"
+# Where CREATE/DROP DATABASE run (the always-present `postgres` database of the server the
+# Rust tests use); the per-run database lives on the same server.
+pg_server="${SIGSTACK_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
+PG_ADMIN_URL="${SIGSTACK_E2E_PG_ADMIN_URL:-${pg_server%/*}/postgres}"
+server_pid=""
+standby_pid=""
+pg_databases=()
+
+cleanup() {
+  for pid in "$server_pid" "$standby_pid"; do
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+      kill "$pid" 2>/dev/null || true
+      wait "$pid" 2>/dev/null || true
+    fi
+  done
+  for db in "${pg_databases[@]}"; do
+    psql "$PG_ADMIN_URL" -q -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" \
+      >/dev/null 2>&1 || true
+  done
+  if [ "${KEEP:-0}" = 1 ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+
+passed=0
+failed=0
+OUT=""
+PREFIX=""
+
+# Output of a failed check, indented, last lines only.
+show() { printf '%s\n' "$1" | tail -n 15 | sed 's/^/    | /'; }
+
+# A failing check never aborts the suite: checks always return 0 and leave LAST_OK.
+LAST_OK=0
+ok() { echo "ok $PREFIX$1"; passed=$((passed + 1)); LAST_OK=1; }
+fail() {
+  echo "FAIL $PREFIX$1"
+  if [ -n "${2:-}" ]; then show "$2"; fi
+  failed=$((failed + 1))
+  LAST_OK=0
+}
+# After a check that adds an entry: count it if the check passed (expected tree sizes).
+logged=0
+counted() { if [ "$LAST_OK" = 1 ]; then logged=$((logged + 1)); fi; }
+
+# check NAME CMD...: the command must succeed (within 60 s). Its output is left in $OUT.
+check() {
+  local name="$1"
+  shift
+  local rc=0
+  OUT="$(timeout 60 "$@" 2>&1)" || rc=$?
+  if [ "$rc" -eq 0 ]; then ok "$name"; else fail "$name" "exit $rc: $OUT"; fi
+}
+
+# check_grep NAME REGEX CMD...: must succeed and print something matching REGEX.
+check_grep() {
+  local name="$1" regex="$2"
+  shift 2
+  local rc=0
+  OUT="$(timeout 60 "$@" 2>&1)" || rc=$?
+  if [ "$rc" -eq 0 ] && grep -Eq -- "$regex" <<<"$OUT"; then
+    ok "$name"
+  else
+    fail "$name" "exit $rc, expected /$regex/: $OUT"
+  fi
+}
+
+# check_refused NAME CMD...: the command must fail, but by answering (not by timing out).
+check_refused() {
+  local name="$1"
+  shift
+  local rc=0
+  OUT="$(timeout 60 "$@" 2>&1)" || rc=$?
+  if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ]; then ok "$name"; else fail "$name" "exit $rc: $OUT"; fi
+}
+
+# start_server LOG ARGS...: `sigstack serve ARGS` in the background; its pid in $STARTED.
+STARTED=""
+start_server() {
+  local log="$1"
+  shift
+  "$SIGSTACK" serve "$@" >"$log" 2>&1 &
+  STARTED=$!
+}
+
+# wait_ready URL PATH PID: until URL/PATH answers 200 (10 s at most) while PID lives.
+wait_ready() {
+  for _ in $(seq 1 100); do
+    if curl -fsS -o /dev/null "$1$2" 2>/dev/null; then return 0; fi
+    kill -0 "$3" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
+}
+
+# stop_server PID: SIGTERM, 30 s to exit (then SIGKILL); the exit status in $STOPPED.
+# (Not in a `$(…)` subshell: only this shell can `wait` for its own children.)
+STOPPED=0
+stop_server() {
+  local pid="$1"
+  STOPPED=0
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid"; fi
+  wait "$pid" 2>/dev/null || STOPPED=$?
+}
+
+# hashedrekord_json SIGFILE PUBFILE SHA256HEX: a proposed hashedrekord entry, for curl.
+hashedrekord_json() {
+  printf '{"apiVersion":"0.0.1","kind":"hashedrekord","spec":{"signature":{"content":"%s","publicKey":{"content":"%s"}},"data":{"hash":{"algorithm":"sha256","value":"%s"}}}}' \
+    "$(base64 -w0 <"$1")" "$(base64 -w0 <"$2")" "$3"
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# One engine's whole run. $1 = sqlite | postgres.
+suite() {
+  local engine="$1"
+  PREFIX="$engine/"
+  local dir="$WORK/$engine"
+  mkdir -p "$dir/home" "$dir/files"
+  local data="$dir/data" f="$dir/files"
+  export HOME="$dir/home" # rekor-cli keeps ~/.rekor/state.json; cosign its TUF cache
+  local db_args=() url_pg=""
+  logged=0
+
+  check "sigstack init" "$SIGSTACK" init --data-dir "$data" --hostname sigstack-e2e.test
+  check_grep "sigstack init again keeps the key" "kept .*log-key.pem" \
+    "$SIGSTACK" init --data-dir "$data"
+
+  if [ "$engine" = postgres ]; then
+    local db="sigstack_e2e_$$_$RANDOM"
+    pg_databases+=("$db")
+    url_pg="${PG_ADMIN_URL%/*}/$db"
+    check "create database" psql "$PG_ADMIN_URL" -q -v ON_ERROR_STOP=1 -c "CREATE DATABASE \"$db\""
+    db_args=(--database-url "$url_pg")
+    check_refused "serve refuses an unmigrated database" \
+      "$SIGSTACK" serve --data-dir "$data" --listen 127.0.0.1:0 "${db_args[@]}"
+    grep -q migrate <<<"$OUT" || fail "unmigrated database message says to run migrate" "$OUT"
+    check "sigstack migrate" "$SIGSTACK" migrate --database-url "$url_pg"
+    check "sigstack migrate is idempotent" "$SIGSTACK" migrate --database-url "$url_pg"
+  fi
+
+  local port
+  port="$(free_port)"
+  local url="http://127.0.0.1:$port"
+  start_server "$dir/serve.log" --data-dir "$data" --listen "127.0.0.1:$port" "${db_args[@]}"
+  server_pid="$STARTED"
+  if wait_ready "$url" /healthz "$server_pid"; then ok "serve answers /healthz"; else
+    fail "serve answers /healthz" "$(cat "$dir/serve.log")"
+    stop_server "$server_pid"
+    server_pid=""
+    return
+  fi
+  check_grep "serve is the writer (/readyz 200)" "^200$" \
+    curl -s -o /dev/null -w '%{http_code}' "$url/readyz"
+
+  local rekor=(rekor-cli --rekor_server "$url")
+
+  # --- rekor-cli: hashedrekord with an ECDSA P-256 key pair (x509 PKI format) ----------
+  openssl ecparam -name prime256v1 -genkey -noout -out "$f/ec.key" 2>/dev/null
+  openssl ec -in "$f/ec.key" -pubout -out "$f/ec.pub" 2>/dev/null
+  echo "sigstack e2e artifact $engine $RANDOM$RANDOM" >"$f/artifact.txt"
+  openssl dgst -sha256 -sign "$f/ec.key" -out "$f/artifact.sig" "$f/artifact.txt"
+  local sha
+  sha="$(sha256sum "$f/artifact.txt" | cut -d' ' -f1)"
+  local key_args=(--public-key "$f/ec.pub" --pki-format x509)
+
+  # rekor-cli 1.3 needs --artifact-hash for hashedrekord even with a local --artifact
+  # ("error: invalid value for hash" otherwise, before anything is sent).
+  check_grep "rekor-cli upload hashedrekord" "Created entry at index [0-9]+" \
+    "${rekor[@]}" upload --type hashedrekord --artifact "$f/artifact.txt" \
+    --artifact-hash "$sha" --signature "$f/artifact.sig" "${key_args[@]}"
+  counted
+  local id1
+  id1="$(grep -oE '[0-9a-f]{80}' <<<"$OUT" | head -n1 || true)"
+  # Later checks grep for the UUID: an empty one would match anything.
+  [ -n "$id1" ] || { fail "upload printed an 80-hex entry ID" "$OUT"; id1="$(printf 'x%.0s' {1..80})"; }
+  local uuid1="${id1:16}"
+
+  check_grep "rekor-cli upload duplicate says it exists" "already exists.*$id1" \
+    "${rekor[@]}" upload --type hashedrekord --artifact "$f/artifact.txt" \
+    --artifact-hash "$sha" --signature "$f/artifact.sig" "${key_args[@]}"
+
+  # A signature over something else must be refused and not logged.
+  echo "something else" >"$f/other.txt"
+  check_refused "rekor-cli upload with a wrong signature is refused" \
+    "${rekor[@]}" upload --type hashedrekord --artifact "$f/other.txt" \
+    --artifact-hash "$(sha256sum "$f/other.txt" | cut -d' ' -f1)" \
+    --signature "$f/artifact.sig" "${key_args[@]}"
+  # rekor-cli checks the signature itself before sending; the server must refuse too.
+  local bad_entry code
+  bad_entry="$(hashedrekord_json "$f/artifact.sig" "$f/ec.pub" \
+    "$(sha256sum "$f/other.txt" | cut -d' ' -f1)")"
+  code="$(curl -s -o "$f/bad.out" -w '%{http_code}' --max-time 60 -H 'Content-Type: application/json' \
+    --data "$bad_entry" "$url/api/v1/log/entries" || true)"
+  if [ "$code" = 400 ]; then ok "server answers 400 to a wrong signature"; else
+    fail "server answers 400 to a wrong signature" "HTTP $code: $(cat "$f/bad.out" 2>/dev/null)"
+  fi
+
+  # --- rekor-cli: intoto with a DSSE envelope signed by the same key --------------------
+  local statement payload_b64 pae_len
+  statement="{\"_type\":\"https://in-toto.io/Statement/v0.1\",\"predicateType\":\"https://example.test/e2e/v1\",\"subject\":[{\"name\":\"artifact.txt\",\"digest\":{\"sha256\":\"$sha\"}}],\"predicate\":{\"engine\":\"$engine\"}}"
+  local ptype="application/vnd.in-toto+json"
+  printf '%s' "$statement" >"$f/statement.json"
+  pae_len="$(wc -c <"$f/statement.json" | tr -d ' ')"
+  { printf 'DSSEv1 %d %s %d ' "${#ptype}" "$ptype" "$pae_len"; cat "$f/statement.json"; } >"$f/pae.bin"
+  openssl dgst -sha256 -sign "$f/ec.key" -out "$f/pae.sig" "$f/pae.bin"
+  payload_b64="$(base64 -w0 <"$f/statement.json")"
+  printf '{"payloadType":"%s","payload":"%s","signatures":[{"keyid":"","sig":"%s"}]}' \
+    "$ptype" "$payload_b64" "$(base64 -w0 <"$f/pae.sig")" >"$f/envelope.json"
+  check_grep "rekor-cli upload intoto" "Created entry at index [0-9]+" \
+    "${rekor[@]}" upload --type intoto --artifact "$f/envelope.json" --public-key "$f/ec.pub"
+  counted
+  local id2 index2
+  id2="$(grep -oE '[0-9a-f]{80}' <<<"$OUT" | head -n1 || true)"
+  [ -n "$id2" ] || id2="$(printf 'x%.0s' {1..80})"
+  index2="$(grep -oE 'index [0-9]+' <<<"$OUT" | grep -oE '[0-9]+' || echo 1)"
+
+  # --- reads --------------------------------------------------------------------------
+  check_grep "rekor-cli get --uuid" "$uuid1" "${rekor[@]}" get --uuid "$uuid1"
+  check_grep "rekor-cli get --uuid (80-hex entry ID)" "$uuid1" "${rekor[@]}" get --uuid "$id1"
+  check_grep "rekor-cli get --log-index" "${id2:16}" "${rekor[@]}" get --log-index "$index2"
+  check_grep "rekor-cli search --sha" "$uuid1" "${rekor[@]}" search --sha "$sha"
+  check_grep "rekor-cli search --sha sha256:" "$uuid1" "${rekor[@]}" search --sha "sha256:$sha"
+  check_grep "rekor-cli search --public-key" "$uuid1" "${rekor[@]}" search "${key_args[@]}"
+  check "rekor-cli verify --uuid" "${rekor[@]}" verify --uuid "$uuid1"
+  check "rekor-cli verify --log-index" "${rekor[@]}" verify --log-index "$index2"
+  check "rekor-cli verify artifact+signature+key" "${rekor[@]}" verify --type hashedrekord \
+    --artifact "$f/artifact.txt" --artifact-hash "$sha" --signature "$f/artifact.sig" \
+    "${key_args[@]}"
+  check_grep "rekor-cli loginfo (first, stores state)" "Total Tree Size: *$logged\$" \
+    "${rekor[@]}" loginfo
+
+  # --- cosign: keyed signing into our log, verification with our log key pinned --------
+  # SIGSTORE_REKOR_PUBLIC_KEY replaces the TUF root for the log key (without it cosign
+  # goes to the public TUF CDN even for --offline verification and fails here).
+  export COSIGN_PASSWORD=""
+  export SIGSTORE_REKOR_PUBLIC_KEY="$data/log-public-key.pem"
+  local cosign_key=(--key "$f/cosign.key" --tlog-upload=true --rekor-url "$url" --yes)
+  local cosign_pub=(--key "$f/cosign.pub")
+  check "cosign generate-key-pair" \
+    bash -c "cd '$f' && cosign generate-key-pair --output-key-prefix cosign"
+  echo "cosign blob $engine $RANDOM$RANDOM" >"$f/blob.txt"
+  cp "$f/blob.txt" "$f/tampered.txt"
+  echo "tampered" >>"$f/tampered.txt"
+
+  check "cosign sign-blob --tlog-upload --bundle" cosign sign-blob "${cosign_key[@]}" \
+    --bundle "$f/blob.bundle.json" --output-signature "$f/blob.sig" "$f/blob.txt"
+  counted
+  check "cosign verify-blob --bundle (online)" cosign verify-blob "${cosign_pub[@]}" \
+    --bundle "$f/blob.bundle.json" --rekor-url "$url" "$f/blob.txt"
+  check "cosign verify-blob --bundle --offline" cosign verify-blob "${cosign_pub[@]}" \
+    --bundle "$f/blob.bundle.json" --offline=true "$f/blob.txt"
+  check "cosign verify-blob --signature (finds the entry in the log)" cosign verify-blob \
+    "${cosign_pub[@]}" --signature "$f/blob.sig" --rekor-url "$url" "$f/blob.txt"
+  check_refused "cosign verify-blob rejects a tampered artifact" cosign verify-blob \
+    "${cosign_pub[@]}" --bundle "$f/blob.bundle.json" --offline=true "$f/tampered.txt"
+  check_refused "cosign verify-blob rejects a SET from another log key" \
+    env SIGSTORE_REKOR_PUBLIC_KEY="$f/ec.pub" cosign verify-blob "${cosign_pub[@]}" \
+    --bundle "$f/blob.bundle.json" --offline=true "$f/blob.txt"
+
+  # The protobuf bundle: sigstore-go inside cosign checks the inclusion proof and the
+  # checkpoint signature too, against a trusted root naming our log key.
+  check "cosign trusted-root create" cosign trusted-root create \
+    --rekor-key "$data/log-public-key.pem" --rekor-start-time 2020-01-01T00:00:00Z \
+    --out "$f/trusted-root.json"
+  check "cosign sign-blob --new-bundle-format" cosign sign-blob "${cosign_key[@]}" \
+    --new-bundle-format --bundle "$f/blob.sigstore.json" "$f/blob.txt"
+  counted
+  check "cosign verify-blob --new-bundle-format --trusted-root" cosign verify-blob \
+    "${cosign_pub[@]}" --new-bundle-format --bundle "$f/blob.sigstore.json" \
+    --trusted-root "$f/trusted-root.json" "$f/blob.txt"
+  check_refused "cosign verify-blob --new-bundle-format rejects a tampered artifact" \
+    cosign verify-blob "${cosign_pub[@]}" --new-bundle-format \
+    --bundle "$f/blob.sigstore.json" --trusted-root "$f/trusted-root.json" "$f/tampered.txt"
+  # So a pass above means our checkpoint signature was checked: alter the signed size.
+  python3 - "$f/blob.sigstore.json" "$f/forged.sigstore.json" <<'PY' || fail "forging a bundle (test setup)"
+import json, sys
+bundle = json.load(open(sys.argv[1]))
+proof = bundle["verificationMaterial"]["tlogEntries"][0]["inclusionProof"]
+lines = proof["checkpoint"]["envelope"].split("\n")
+lines[1] = str(int(lines[1]) + 1)
+proof["checkpoint"]["envelope"] = "\n".join(lines)
+json.dump(bundle, open(sys.argv[2], "w"))
+PY
+  check_refused "cosign verify-blob --new-bundle-format rejects an altered checkpoint" \
+    cosign verify-blob "${cosign_pub[@]}" --new-bundle-format \
+    --bundle "$f/forged.sigstore.json" --trusted-root "$f/trusted-root.json" "$f/blob.txt"
+  grep -q "checkpoint" <<<"$OUT" || fail "cosign names the checkpoint as the problem" "$OUT"
+
+  printf '{"buildType":"https://example.test/e2e","builder":{"id":"sigstack-e2e"}}\n' \
+    >"$f/predicate.json"
+  check "cosign attest-blob (dsse)" cosign attest-blob "${cosign_key[@]}" \
+    --predicate "$f/predicate.json" --type slsaprovenance --bundle "$f/att.bundle.json" \
+    "$f/blob.txt"
+  counted
+  check "cosign verify-blob-attestation" cosign verify-blob-attestation "${cosign_pub[@]}" \
+    --bundle "$f/att.bundle.json" --type slsaprovenance --rekor-url "$url" "$f/blob.txt"
+  check "cosign verify-blob-attestation --offline" cosign verify-blob-attestation \
+    "${cosign_pub[@]}" --bundle "$f/att.bundle.json" --type slsaprovenance --offline=true \
+    "$f/blob.txt"
+  check_refused "cosign verify-blob-attestation rejects a tampered artifact" \
+    cosign verify-blob-attestation "${cosign_pub[@]}" --bundle "$f/att.bundle.json" \
+    --type slsaprovenance --offline=true "$f/tampered.txt"
+  check "cosign attest-blob --rekor-entry-type intoto" cosign attest-blob "${cosign_key[@]}" \
+    --predicate "$f/predicate.json" --type slsaprovenance --rekor-entry-type intoto \
+    --bundle "$f/att-intoto.bundle.json" "$f/blob.txt"
+  counted
+  check "cosign verify-blob-attestation (intoto entry)" cosign verify-blob-attestation \
+    "${cosign_pub[@]}" --bundle "$f/att-intoto.bundle.json" --type slsaprovenance \
+    --offline=true "$f/blob.txt"
+
+  # --- the log grew: consistency with the stored state, and a proof -------------------
+  check_grep "rekor-cli loginfo (second, checks consistency)" "Total Tree Size: *$logged\$" \
+    "${rekor[@]}" loginfo
+  check_grep "rekor-cli logproof --first-size 2 --last-size $logged" "[0-9a-f]{64}" \
+    "${rekor[@]}" logproof --first-size 2 --last-size "$logged"
+
+  # --- a second process on the same database: a standby until the writer goes away ----
+  local port2 url2
+  port2="$(free_port)"
+  url2="http://127.0.0.1:$port2"
+  start_server "$dir/serve2.log" --data-dir "$data" --listen "127.0.0.1:$port2" "${db_args[@]}"
+  standby_pid="$STARTED"
+  if wait_ready "$url2" /healthz "$standby_pid"; then ok "second serve on the same log starts"; else
+    fail "second serve on the same log starts" "$(cat "$dir/serve2.log")"
+  fi
+  check_grep "second serve is a standby (/readyz 503)" "^503$" \
+    curl -s -o /dev/null -w '%{http_code}' "$url2/readyz"
+  check_grep "rekor-cli get --uuid from the standby" "$uuid1" \
+    rekor-cli --rekor_server "$url2" get --uuid "$uuid1"
+  echo "standby artifact $engine $RANDOM$RANDOM" >"$f/standby.txt"
+  openssl dgst -sha256 -sign "$f/ec.key" -out "$f/standby.sig" "$f/standby.txt"
+  local standby_upload=(upload --type hashedrekord --artifact "$f/standby.txt"
+    --artifact-hash "$(sha256sum "$f/standby.txt" | cut -d' ' -f1)"
+    --signature "$f/standby.sig" "${key_args[@]}")
+  # rekor-cli's retrying client reports only "giving up after 1 attempt(s)": see the status
+  # with curl.
+  check_refused "rekor-cli upload to the standby is refused" \
+    rekor-cli --rekor_server "$url2" --retry 0 "${standby_upload[@]}"
+  check_grep "the standby answers writes 503 with Retry-After" "^HTTP/1.1 503|^retry-after" \
+    curl -s -i -H 'Content-Type: application/json' --data "$(hashedrekord_json \
+    "$f/standby.sig" "$f/ec.pub" "$(sha256sum "$f/standby.txt" | cut -d' ' -f1)")" \
+    "$url2/api/v1/log/entries"
+  if ! grep -qi '^retry-after' <<<"$OUT" || ! grep -q '^HTTP/1.1 503' <<<"$OUT"; then
+    fail "the standby's 503 carries Retry-After" "$OUT"
+  fi
+
+  stop_server "$server_pid"
+  server_pid=""
+  if [ "$STOPPED" -eq 0 ]; then ok "serve exits cleanly on SIGTERM"; else
+    fail "serve exits cleanly on SIGTERM" "exit $STOPPED: $(tail -n 5 "$dir/serve.log")"
+  fi
+  if wait_ready "$url2" /readyz "$standby_pid"; then ok "the standby takes over as writer"; else
+    fail "the standby takes over as writer" "$(tail -n 5 "$dir/serve2.log")"
+  fi
+  check_grep "rekor-cli upload to the new writer" "Created entry at index $logged" \
+    rekor-cli --rekor_server "$url2" "${standby_upload[@]}"
+  counted
+  check_grep "rekor-cli loginfo on the new writer (consistency)" \
+    "Total Tree Size: *$logged\$" rekor-cli --rekor_server "$url2" loginfo
+  stop_server "$standby_pid"
+  standby_pid=""
+  if [ "$STOPPED" -eq 0 ]; then ok "the new writer exits cleanly on SIGTERM"; else
+    fail "the new writer exits cleanly on SIGTERM" "exit $STOPPED: $(tail -n 5 "$dir/serve2.log")"
+  fi
+
+  # --- the stored log ------------------------------------------------------------------
+  check_grep "sigstack log fsck" "^clean$" "$SIGSTACK" log fsck --data-dir "$data" "${db_args[@]}"
+  # Rewrite one logged body behind the log's back, as an intruder with database access
+  # would: fsck must notice.
+  local tamper_sql="UPDATE entries SET body = CAST(body || x'20' AS BLOB) WHERE idx = 0"
+  if [ "$engine" = postgres ]; then
+    psql "$url_pg" -q -v ON_ERROR_STOP=1 -c "UPDATE entries SET body = body || '\\x20'::bytea WHERE idx = 0" \
+      || fail "tampering with the database (test setup)"
+  else
+    python3 -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()' \
+      "$data/sigstack.db" "$tamper_sql" || fail "tampering with the database (test setup)"
+  fi
+  check_refused "sigstack log fsck detects a rewritten entry" \
+    "$SIGSTACK" log fsck --data-dir "$data" "${db_args[@]}"
+  grep -q "leaf hash" <<<"$OUT" || fail "fsck names the rewritten entry" "$OUT"
+  unset COSIGN_PASSWORD SIGSTORE_REKOR_PUBLIC_KEY
+  PREFIX=""
+}
+
+echo "cosign: $(cosign version 2>&1 | grep -i '^gitversion' | awk '{print $2}')," \
+  "rekor-cli: $(rekor-cli version 2>&1 | grep -i '^gitversion' | awk '{print $2}')"
+for engine in $engines; do
+  suite "$engine"
+done
+
+echo "e2e: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
