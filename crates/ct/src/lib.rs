@@ -12,11 +12,18 @@
 //!   hashes) and the `extra_data` chain encodings.
 //! * [`sct`] holds the `SignedCertificateTimestamp`, its `digitally-signed` input, signing and
 //!   verification, and the SCT-list X.509 extension.
+//! * [`sth`] holds the signed tree head a log publishes over its Merkle tree.
+//!
+//! The one impure part is [`log`] (feature `log`, on by default): the CT log service itself,
+//! on the ledger engine, with its RFC 6962 HTTP API. The formats never depend on it.
 #![forbid(unsafe_code)]
 
 pub mod leaf;
+#[cfg(feature = "log")]
+pub mod log;
 pub mod precert;
 pub mod sct;
+pub mod sth;
 mod tls;
 
 pub use leaf::{
@@ -28,6 +35,7 @@ pub use sct::{
     DigitallySigned, EcdsaP256LogSigner, LogId, LogPublicKey, LogSigner,
     SignedCertificateTimestamp,
 };
+pub use sth::{stored_tree_head_verifier, tree_head_signed_data, SignedTreeHead};
 
 /// Everything that can go wrong while building, parsing, signing or verifying CT structures.
 ///

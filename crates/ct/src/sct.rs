@@ -310,7 +310,12 @@ impl LogPublicKey {
         &self.spki_der
     }
 
-    fn verify(&self, signature_algorithm: u8, message: &[u8], sig: &[u8]) -> Result<(), Error> {
+    pub(crate) fn verify(
+        &self,
+        signature_algorithm: u8,
+        message: &[u8],
+        sig: &[u8],
+    ) -> Result<(), Error> {
         let alg: &dyn signature::VerificationAlgorithm = match (self.kind, signature_algorithm) {
             (LogKeyKind::EcdsaP256, SIGNATURE_ECDSA) => &signature::ECDSA_P256_SHA256_ASN1,
             (LogKeyKind::Rsa, SIGNATURE_RSA) => &signature::RSA_PKCS1_2048_8192_SHA256,

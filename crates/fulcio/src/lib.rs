@@ -5,8 +5,13 @@
 //! The only I/O is behind [`oidc::KeyStore`] (OIDC discovery + JWKS over HTTP with the
 //! `http-keys` feature, or static JWKS files); reading the config file is the caller's
 //! choice ([`Config::from_file`] or the pure [`Config::parse`]). The clock is always an
-//! argument (`now_unix`), never read here. Certificates are built elsewhere (`cert`) from a
+//! argument (`now_unix`), never read here. Certificates are built in [`cert`] from a
 //! [`Principal`] and a [`pop::RequestKey`] alone.
+//!
+//! [`issuer::CaService`] runs one issuance end to end (token → proof of possession →
+//! precertificate → CT log via the [`SctSource`] trait → final certificate with the SCT
+//! embedded) on an injected [`Clock`]; the `server` feature (default) serves it as Fulcio's
+//! REST API ([`server::router`]).
 //!
 //! Typical use:
 //! ```ignore
@@ -34,10 +39,14 @@ pub mod cert;
 pub mod config;
 pub mod error;
 pub mod identity;
+pub mod issuer;
 pub mod oidc;
 pub mod pop;
+#[cfg(feature = "server")]
+pub mod server;
 
 pub use config::{Config, IssuerConfig, IssuerType, ResolvedIssuer};
 pub use error::{Error, Result};
 pub use identity::{FulcioExtensions, Principal, SubjectAltName};
+pub use issuer::{CaService, Clock, IssueError, KeyProof, SctFuture, SctSource};
 pub use oidc::{Verifier, VerifyOptions};

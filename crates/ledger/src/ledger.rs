@@ -62,9 +62,10 @@ impl Default for LedgerConfig {
     }
 }
 
-/// Computes per-entry receipt bytes (Rekor SET, CT SCT) at sequencing time, stored with the
-/// entry. Called by the sequencer once per new entry, with `index`, `leaf_hash`, `body`,
-/// `kind` and `integrated_time` final and `receipt` empty. An error rejects that entry alone.
+/// Computes per-entry receipt bytes (Rekor SET) at sequencing time, stored with the entry.
+/// Called by the sequencer once per new entry whose [`Submission::receipt`] is `None`, with
+/// `index`, `leaf_hash`, `body`, `kind` and `integrated_time` final and `receipt` empty. An
+/// error rejects that entry alone.
 pub trait Stamper: Send + Sync + 'static {
     /// The receipt for `entry`.
     fn stamp(&self, entry: &StoredEntry) -> Result<Vec<u8>, String>;
@@ -86,6 +87,11 @@ pub struct Submission {
     pub kind: String,
     /// Keys under which [`Ledger::search`] finds the entry.
     pub search_keys: Vec<String>,
+    /// Receipt bytes the service computed itself, for data that must be stored with the
+    /// entry but is not hashed into its leaf (CT: the `extra_data` chain). When `Some`, it
+    /// is stored as given and the ledger's [`Stamper`] is not called for this entry; when
+    /// `None`, the stamper computes the receipt at sequencing time (Rekor: the SET).
+    pub receipt: Option<Vec<u8>>,
 }
 
 /// A durably integrated entry, with the proof that it is in the tree the checkpoint signs.

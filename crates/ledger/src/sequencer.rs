@@ -5,9 +5,9 @@
 //! 2. Deduplicate: against the store (leaf look-ups, answered `Duplicate` at once since the
 //!    stored entry is already durable) and within the batch (a later identical body is
 //!    answered `Duplicate` of the first one's index, but only after the commit).
-//! 3. Assign indexes and one `integrated_time` for the batch, stamp each entry, append the
-//!    leaves to a *copy* of the right edge, sign the new checkpoint, and write everything
-//!    with one [`Store::integrate`].
+//! 3. Assign indexes and one `integrated_time` for the batch, stamp each entry (unless its
+//!    submission carries its own receipt), append the leaves to a *copy* of the right edge,
+//!    sign the new checkpoint, and write everything with one [`Store::integrate`].
 //! 4. On `Ok`: adopt the copy, cache the new full tiles, publish the new state to readers,
 //!    and answer each submitter with the tiles its proof needs; the submitter's own task
 //!    builds the proof and re-verifies it against the checkpoint before returning it.
@@ -506,6 +506,7 @@ async fn prepare<S: Store>(
             body,
             kind,
             search_keys,
+            receipt,
         } = job.submission;
         let mut entry = StoredEntry {
             index: old_size + new_entries.len() as u64,
@@ -515,7 +516,11 @@ async fn prepare<S: Store>(
             kind,
             receipt: Vec::new(),
         };
-        match shared.stamper.stamp(&entry) {
+        let stamped = match receipt {
+            Some(given) => Ok(given),
+            None => shared.stamper.stamp(&entry),
+        };
+        match stamped {
             Ok(receipt) => entry.receipt = receipt,
             Err(e) => {
                 answer(

@@ -91,7 +91,9 @@ pub struct StoredEntry {
     pub integrated_time: i64,
     /// What kind of entry this is (opaque label, e.g. `hashedrekord:0.0.1`).
     pub kind: String,
-    /// Bytes the service's stamper produced at sequencing time (a Rekor SET, a CT SCT).
+    /// Bytes stored with the entry but not hashed into its leaf: what the service's stamper
+    /// produced at sequencing time (a Rekor SET), or what came with the submission (CT's
+    /// `extra_data` chain).
     pub receipt: Vec<u8>,
 }
 

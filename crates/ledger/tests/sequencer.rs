@@ -367,6 +367,20 @@ async fn a_refused_stamp_rejects_only_that_entry() {
 }
 
 #[tokio::test]
+async fn a_receipt_given_with_the_submission_bypasses_the_stamper() {
+    let store = Arc::new(MemoryStore::new());
+    let ledger = open(&store, config()).await;
+    // The test stamper would refuse this body: a given receipt must not reach it.
+    let mut given = submission("bad-stamp but carries its own receipt");
+    given.receipt = Some(b"service receipt".to_vec());
+    let accepted = ledger.submit(given).await.unwrap();
+    assert_eq!(accepted.entry.receipt, b"service receipt");
+    let stored = ledger.entry(accepted.entry.index).await.unwrap().unwrap();
+    assert_eq!(stored.receipt, b"service receipt");
+    fsck_clean(&store, None).await;
+}
+
+#[tokio::test]
 async fn a_full_queue_answers_overloaded_at_once() {
     let store = Arc::new(MemoryStore::new());
     let mut config = config();

@@ -100,6 +100,7 @@ pub fn submission(body: impl Into<Vec<u8>>) -> Submission {
         search_keys: vec![format!("key:{}", String::from_utf8_lossy(&body))],
         body,
         kind: "test:0.0.1".into(),
+        receipt: None,
     }
 }
 

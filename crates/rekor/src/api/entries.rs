@@ -67,6 +67,7 @@ pub(crate) async fn create<S: Store>(
         body: canonical.body,
         kind: canonical.kind,
         search_keys: canonical.search_keys,
+        receipt: None,
     };
     let accepted = match svc.ledger().submit(submission).await {
         Ok(accepted) => accepted,

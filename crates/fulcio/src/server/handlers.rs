@@ -1,0 +1,127 @@
+//! The handlers: the two `signingCert` endpoints and the read-only ones.
+//!
+//! Response shapes follow the Fulcio 1.6.5 captures (`tests/vectors/golden/fulcio-1.6.5/`):
+//! v1 answers 201 with the PEM chain joined by `\n` and no trailing newline; v2 answers 200
+//! with `signedCertificateEmbeddedSct` whose PEM strings have no trailing newline, while the
+//! trust bundle's PEM strings do end with `\n`.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::header::{HeaderValue, CONTENT_TYPE};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Value};
+use x509_cert::der::pem::{self, LineEnding};
+
+use super::body::read_limited;
+use super::error::ApiError;
+use super::{request, AppState};
+use crate::cert::IssuedCertificate;
+
+/// The media type of PEM chain responses.
+const PEM_CHAIN: &str = "application/pem-certificate-chain";
+
+type Shared = State<Arc<AppState>>;
+
+/// `POST /api/v1/signingCert` (cosign 2.5).
+pub(crate) async fn signing_cert_v1(
+    State(state): Shared,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let bytes = read_limited(&headers, body, state.options.max_body_bytes).await?;
+    let req = request::v1(&headers, &bytes)?;
+    let issued = state.service.issue(&req.token, req.proof).await?;
+    let chain = leaf_and_chain(&issued)?.join("\n");
+    Ok(pem_response(StatusCode::CREATED, chain))
+}
+
+/// `POST /api/v2/signingCert` (sigstore-go, -python, -js).
+pub(crate) async fn signing_cert_v2(
+    State(state): Shared,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let bytes = read_limited(&headers, body, state.options.max_body_bytes).await?;
+    let req = request::v2(&headers, &bytes)?;
+    let issued = state.service.issue(&req.token, req.proof).await?;
+    let body = json!({
+        "signedCertificateEmbeddedSct": {
+            "chain": { "certificates": leaf_and_chain(&issued)? }
+        }
+    });
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+/// `GET /api/v2/trustBundle`: one chain, issuing CA first, root last.
+pub(crate) async fn trust_bundle(State(state): Shared) -> Result<Response, ApiError> {
+    let certificates = state
+        .service
+        .ca()
+        .chain_der()
+        .iter()
+        .map(|der| pem_block(der).map(|p| p + "\n"))
+        .collect::<Result<Vec<_>, _>>()?;
+    let body = json!({ "chains": [ { "certificates": certificates } ] });
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+/// `GET /api/v1/rootCert`: every CA certificate as PEM, joined by `\n`.
+pub(crate) async fn root_cert(State(state): Shared) -> Result<Response, ApiError> {
+    let blocks = state
+        .service
+        .ca()
+        .chain_der()
+        .iter()
+        .map(|der| pem_block(der))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(pem_response(StatusCode::OK, blocks.join("\n")))
+}
+
+/// `GET /api/v2/configuration`.
+pub(crate) async fn configuration(State(state): Shared) -> Response {
+    json_response(
+        StatusCode::OK,
+        &state.service.config().public_configuration(),
+    )
+}
+
+/// `GET /healthz`: the CA has no dependency worth probing per request (the CT log and key
+/// stores fail requests individually with 503), so this says the process serves.
+pub(crate) async fn healthz() -> Response {
+    let mut r = (StatusCode::OK, "{\"status\":\"SERVING\"}\n").into_response();
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r
+}
+
+/// `[leaf, issuing CA, …, root]` as PEM blocks without trailing newlines.
+fn leaf_and_chain(issued: &IssuedCertificate) -> Result<Vec<String>, ApiError> {
+    std::iter::once(&issued.der)
+        .chain(&issued.chain)
+        .map(|der| pem_block(der))
+        .collect()
+}
+
+/// One `CERTIFICATE` PEM block, 64-column lines, no trailing newline.
+fn pem_block(der: &[u8]) -> Result<String, ApiError> {
+    pem::encode_string("CERTIFICATE", LineEnding::LF, der)
+        .map(|s| s.trim_end().to_owned())
+        .map_err(|e| ApiError::Internal(format!("PEM encoding: {e}")))
+}
+
+fn pem_response(status: StatusCode, body: String) -> Response {
+    let mut r = (status, body).into_response();
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(PEM_CHAIN));
+    r
+}
+
+fn json_response(status: StatusCode, body: &Value) -> Response {
+    let mut r = (status, body.to_string()).into_response();
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r
+}
