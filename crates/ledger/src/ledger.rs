@@ -18,6 +18,7 @@ use crate::cache::TileCache;
 use crate::clock::Clock;
 use crate::error::LedgerError;
 use crate::metrics::{Metrics, MetricsSnapshot};
+use crate::recent::RecentEntries;
 use crate::sequencer::{Command, Committed, Job, Sequencer};
 use crate::store::{ShardId, Store, StoredEntry, TreeState};
 
@@ -39,6 +40,9 @@ pub struct LedgerConfig {
     /// Full tiles kept in memory (about 16 KiB each, expanded). 4096 covers every level-0
     /// tile of a million-entry log.
     pub tile_cache_tiles: usize,
+    /// Bytes of the newest committed entries the writer keeps in memory, so reads of fresh
+    /// entries (the common case) skip the store. 0 disables it.
+    pub recent_entries_bytes: usize,
 }
 
 impl LedgerConfig {
@@ -52,6 +56,7 @@ impl LedgerConfig {
             queue_capacity: 16384,
             lease_retry: Duration::from_secs(1),
             tile_cache_tiles: 4096,
+            recent_entries_bytes: 32 << 20,
         }
     }
 }
@@ -137,6 +142,7 @@ pub(crate) struct Shared<S: Store> {
     pub(crate) stamper: Arc<dyn Stamper>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) cache: TileCache,
+    pub(crate) recent: RecentEntries,
     /// `Some` exactly while this process is the writer.
     view: RwLock<Option<Arc<View>>>,
     pub(crate) closed: AtomicBool,
@@ -196,6 +202,7 @@ impl<S: Store> Ledger<S> {
         let shared = Arc::new(Shared {
             store,
             cache: TileCache::new(config.tile_cache_tiles),
+            recent: RecentEntries::new(config.recent_entries_bytes),
             config,
             signer,
             stamper,
@@ -303,6 +310,9 @@ impl<S: Store> Ledger<S> {
 
     /// The entry at `index`, if the log has one there.
     pub async fn entry(&self, index: u64) -> Result<Option<StoredEntry>, LedgerError> {
+        if let Some(entry) = self.shared.recent.get(index) {
+            return Ok(Some(entry));
+        }
         let Some(end) = index.checked_add(1) else {
             return Ok(None);
         };

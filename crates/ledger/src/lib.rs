@@ -22,6 +22,7 @@ mod ledger;
 pub mod memory;
 pub mod metrics;
 mod reader;
+mod recent;
 mod sequencer;
 
 pub use clock::{Clock, SystemClock};

@@ -301,6 +301,7 @@ impl<S: Store> Sequencer<S> {
         for tile in full_tiles {
             self.shared.cache.insert(tile);
         }
+        self.shared.recent.extend(&entries);
         let view = Arc::new(View {
             partial: expand_partial(&edge),
             state,

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use ledger_support::*;
 use sigstack_ledger::store::{Batch, NewStoredEntry, Store, StoredEntry, StoredTile, TreeState};
-use sigstack_ledger::{CheckpointSigner, IntegrateFault, LedgerError, MemoryStore};
+use sigstack_ledger::{CheckpointSigner, IntegrateFault, LedgerConfig, LedgerError, MemoryStore};
 use sigstack_merkle::{leaf_hash, verify_inclusion, RightEdge, TileId, TileWrite};
 
 fn body(i: usize) -> Vec<u8> {
@@ -547,7 +547,15 @@ async fn a_conflicting_writer_turns_the_ledger_standby_without_forking() {
 #[tokio::test]
 async fn failed_reads_fail_cleanly_and_write_nothing() {
     let store = Arc::new(MemoryStore::new());
-    let ledger = open(&store, config()).await;
+    // No recent-entries window: every read must go to the (failing) store.
+    let ledger = open(
+        &store,
+        LedgerConfig {
+            recent_entries_bytes: 0,
+            ..config()
+        },
+    )
+    .await;
     ledger.submit(submission("ok-0")).await.unwrap();
     store.set_fail_reads(true);
     assert!(matches!(ledger.entry(0).await, Err(LedgerError::Store(_))));
@@ -595,4 +603,18 @@ async fn a_proof_that_fails_its_self_check_is_an_error_never_a_wrong_answer() {
         );
     }
     fsck_clean(&store, None).await;
+}
+
+#[tokio::test]
+async fn fresh_entries_are_read_from_the_writers_window() {
+    let store = Arc::new(MemoryStore::new());
+    let ledger = open(&store, config()).await;
+    let accepted = ledger.submit(submission("fresh")).await.unwrap();
+    // The store cannot be read, yet the entry just committed is served, identical.
+    store.set_fail_reads(true);
+    let got = ledger.entry(accepted.entry.index).await.unwrap();
+    assert_eq!(got.as_ref(), Some(&accepted.entry));
+    // An index outside the window still goes to the store (and fails with it).
+    assert!(ledger.entry(accepted.entry.index + 1).await.is_err());
+    store.set_fail_reads(false);
 }

@@ -111,7 +111,15 @@ async fn standby_serves_reads_and_refuses_writes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failed_batches_and_broken_reads() {
-    let server = start().await;
+    // No recent-entries window, so the entry reads below reach the (broken) store.
+    let server = start_with(
+        RekorConfig::new(HOSTNAME, GOLDEN_TREE_ID),
+        LedgerConfig {
+            recent_entries_bytes: 0,
+            ..LedgerConfig::new(0)
+        },
+    )
+    .await;
     server
         .store
         .fail_next_integrate(IntegrateFault::BeforeCommit);

@@ -79,6 +79,8 @@ pub fn config() -> LedgerConfig {
         queue_capacity: 4096,
         lease_retry: Duration::from_millis(20),
         tile_cache_tiles: 64,
+        // Small, so reads exercise both the window and the store.
+        recent_entries_bytes: 16 << 10,
     }
 }
 
