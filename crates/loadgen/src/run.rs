@@ -42,6 +42,10 @@ pub struct Options {
     /// Upper bound on requests sent, whatever the duration.
     #[arg(long, default_value_t = 200_000)]
     pub max_requests: usize,
+    /// Reads only: pick indexes among the newest N entries instead of the whole log (the
+    /// common pattern: clients verify what was just logged).
+    #[arg(long)]
+    pub recent: Option<u64>,
     /// PID of the server, to report its CPU and memory use.
     #[arg(long)]
     pub server_pid: Option<u32>,
@@ -73,7 +77,7 @@ pub async fn run(kind: Kind, opts: &Options) -> Result<Report> {
         }
         None => opts.max_requests,
     };
-    let requests = prepare(kind, &api, planned).await?;
+    let requests = prepare(kind, &api, planned, opts.recent).await?;
     let before = opts.server_pid.and_then(proc_stats::read);
     let started = Instant::now();
     let (sent, samples) = match opts.rate {
@@ -101,7 +105,12 @@ struct Prepared {
     ok: StatusCode,
 }
 
-async fn prepare(kind: Kind, api: &Api, count: usize) -> Result<Vec<Prepared>> {
+async fn prepare(
+    kind: Kind,
+    api: &Api,
+    count: usize,
+    recent: Option<u64>,
+) -> Result<Vec<Prepared>> {
     match kind {
         Kind::Add => {
             let bodies = tokio::task::spawn_blocking(move || hashedrekord_bodies(count)).await??;
@@ -126,7 +135,8 @@ async fn prepare(kind: Kind, api: &Api, count: usize) -> Result<Vec<Prepared>> {
                 let mut b = [0u8; 8];
                 ring::rand::SecureRandom::fill(&rng, &mut b)
                     .map_err(|_| anyhow::anyhow!("rng failed"))?;
-                let index = u64::from_le_bytes(b) % size;
+                let span = recent.unwrap_or(size).clamp(1, size);
+                let index = size - 1 - u64::from_le_bytes(b) % span;
                 out.push(Prepared {
                     method: Method::GET,
                     path: format!("/api/v1/log/entries?logIndex={index}"),
