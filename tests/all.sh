@@ -33,6 +33,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "Unit, property, vector and storage tests (SQLite and PostgreSQL)"
 cargo test --workspace --locked
 
+step "Deployment files (Dockerfile, compose, Helm chart): parsed and checked"
+bash tests/deploy-check.sh
+
 step "End-to-end suites with real clients"
 shopt -s nullglob
 for suite in tests/e2e/*.sh; do
