@@ -1,5 +1,6 @@
 //! The command line. Flags here are a public interface: scripts and service units depend on
-//! them, so they only ever gain options (the CA adds `serve --ca-config FILE`), never change.
+//! them, so they only ever gain options, never change. `sigstack serve --data-dir DIR` with no
+//! component runs everything, as it did when the log was all there was.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -10,7 +11,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// only, so a fresh `init` + `serve` never exposes an unconfigured log to the network.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:3000";
 
-/// sigstack: a self-hosted Sigstore stack (Rekor-compatible transparency log) in one binary.
+/// sigstack: a self-hosted Sigstore stack (transparency log, keyless CA, CT log) in one binary.
 #[derive(Debug, Parser)]
 #[command(name = "sigstack", version, about, propagate_version = true)]
 pub struct Cli {
@@ -35,10 +36,16 @@ pub enum LogFormat {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Create a data directory: log signing key, tree ID and `sigstack.toml`.
+    /// Create (or complete) a data directory: log, CA and CT keys, configuration.
     Init(InitArgs),
-    /// Run the transparency log's HTTP API.
+    /// Run the services: the transparency log, the CA and its CT log (all by default).
     Serve(ServeArgs),
+    /// Quickstart: `init` if needed, trust material into DIR/trust, then `serve` everything.
+    Up(UpArgs),
+    /// Print an identity token from the development OIDC issuer (valid 10 minutes).
+    DevToken(DevTokenArgs),
+    /// Write the trust material clients need: trusted root, signing config, PEMs, cosign.env.
+    TrustRoot(TrustRootArgs),
     /// Apply the database schema to a PostgreSQL (or SQLite) database.
     Migrate(MigrateArgs),
     /// Log maintenance.
@@ -53,15 +60,40 @@ pub struct InitArgs {
     #[arg(long, value_name = "DIR")]
     pub data_dir: PathBuf,
 
-    /// The log's name in checkpoints (`<hostname> - <tree ID>`) and its signature line.
-    /// Defaults to this machine's hostname, as Rekor does.
+    /// The log's name in checkpoints (`<hostname> - <tree ID>`) and its signature line, and
+    /// the CA's common name. Defaults to this machine's hostname, as Rekor does.
     #[arg(long, value_name = "NAME")]
     pub hostname: Option<String>,
+
+    /// `server.listen` for a new configuration [default: 127.0.0.1:3000]. An existing
+    /// configuration keeps its own.
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+
+    /// Also create the development OIDC issuer (key, JWKS, `[dev_oidc]`). NOT FOR PRODUCTION.
+    #[arg(long)]
+    pub dev_oidc: bool,
+}
+
+/// A part of the stack `serve` can run on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
+pub enum Component {
+    /// The Rekor v1 transparency log API (`/api/v1/log…`).
+    Log,
+    /// The CT log API (`/ct/v1/…`).
+    Ct,
+    /// The certificate authority (`/api/v1/signingCert`, `/api/v2/…`); it submits to the CT
+    /// log in process (the CT tree's writer lease decides which process writes it).
+    Ca,
 }
 
 /// `sigstack serve`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
+    /// What to run; several may be named. None: everything on one listener.
+    #[arg(value_enum, value_name = "COMPONENT")]
+    pub components: Vec<Component>,
+
     /// The directory `sigstack init` made.
     #[arg(long, value_name = "DIR")]
     pub data_dir: PathBuf,
@@ -75,6 +107,100 @@ pub struct ServeArgs {
     /// `database.url` in sigstack.toml (default: the SQLite file in the data directory).
     #[arg(long, value_name = "URL")]
     pub database_url: Option<String>,
+
+    /// The CA's Fulcio-format issuer configuration (JSON or YAML); overrides `ca.config`.
+    #[arg(long, value_name = "FILE")]
+    pub ca_config: Option<PathBuf>,
+
+    /// Also trust the development OIDC issuer of `sigstack init --dev-oidc` and serve its
+    /// discovery document under /dev-oidc. NOT FOR PRODUCTION.
+    #[arg(long)]
+    pub dev_oidc: bool,
+}
+
+/// `sigstack up`.
+#[derive(Debug, Args)]
+pub struct UpArgs {
+    /// The data directory; created (as `init` does) if it is missing or incomplete.
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: PathBuf,
+
+    /// As for `init`.
+    #[arg(long, value_name = "NAME")]
+    pub hostname: Option<String>,
+
+    /// As for `serve` (and written to a new configuration, as `init --listen` does).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+
+    /// As for `serve`.
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
+
+    /// As for `serve`.
+    #[arg(long, value_name = "FILE")]
+    pub ca_config: Option<PathBuf>,
+
+    /// Create and trust the development OIDC issuer. NOT FOR PRODUCTION.
+    #[arg(long)]
+    pub dev_oidc: bool,
+}
+
+impl UpArgs {
+    /// The `init` half.
+    pub fn init_args(&self) -> InitArgs {
+        InitArgs {
+            data_dir: self.data_dir.clone(),
+            hostname: self.hostname.clone(),
+            listen: self.listen,
+            dev_oidc: self.dev_oidc,
+        }
+    }
+
+    /// The `serve` half.
+    pub fn serve_args(self) -> ServeArgs {
+        ServeArgs {
+            components: Vec::new(),
+            data_dir: self.data_dir,
+            listen: self.listen,
+            database_url: self.database_url,
+            ca_config: self.ca_config,
+            dev_oidc: self.dev_oidc,
+        }
+    }
+}
+
+/// `sigstack dev-token`.
+#[derive(Debug, Args)]
+pub struct DevTokenArgs {
+    /// The directory `sigstack init --dev-oidc` made.
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: PathBuf,
+
+    /// The (verified) e-mail address: the certificate's identity
+    /// [default: dev@sigstack.test].
+    #[arg(long, value_name = "EMAIL")]
+    pub email: Option<String>,
+
+    /// The token's `sub` claim [default: the e-mail address].
+    #[arg(long, value_name = "SUBJECT")]
+    pub subject: Option<String>,
+}
+
+/// `sigstack trust-root`.
+#[derive(Debug, Args)]
+pub struct TrustRootArgs {
+    /// The directory `sigstack init` made.
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: PathBuf,
+
+    /// Directory to write the trust material into (created if missing; files replaced).
+    #[arg(long, value_name = "OUT")]
+    pub out: PathBuf,
+
+    /// Base URL clients reach the server at [default: `server.url`, else http://<listen>].
+    #[arg(long, value_name = "BASE")]
+    pub url: Option<String>,
 }
 
 /// `sigstack migrate`.

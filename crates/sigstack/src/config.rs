@@ -18,6 +18,10 @@ use sigstack_rekor::api::{RekorConfig, DEFAULT_MAX_BODY_BYTES, DEFAULT_REQUEST_T
 
 use crate::cli::DEFAULT_LISTEN;
 
+mod stack;
+
+pub use self::stack::{files, in_data_dir, CaSection, CtSection, DevOidcSection};
+
 /// The configuration file's name inside the data directory.
 pub const CONFIG_FILE: &str = "sigstack.toml";
 
@@ -39,6 +43,12 @@ pub struct Config {
     /// How submissions are batched.
     #[serde(default)]
     pub ledger: LedgerSection,
+    /// The certificate authority (absent in data directories made before it existed).
+    pub ca: Option<CaSection>,
+    /// The CA's CT log.
+    pub ct: Option<CtSection>,
+    /// The development OIDC issuer (only after `init --dev-oidc`).
+    pub dev_oidc: Option<DevOidcSection>,
 }
 
 /// `[log]`: what clients see in checkpoints and entry IDs. Changing either value on a log
@@ -59,6 +69,9 @@ pub struct ServerSection {
     /// `ADDR:PORT` to listen on.
     #[serde(default = "default_listen")]
     pub listen: String,
+    /// The base URL clients reach this server at (trust material names it). Unset:
+    /// `http://<listen>`.
+    pub url: Option<String>,
     /// Largest request body accepted; larger ones get 413. Unset: the API's default.
     pub max_request_body_bytes: Option<usize>,
     /// Longest a request may take before it is answered 503. Unset: the API's default.
@@ -69,6 +82,7 @@ impl Default for ServerSection {
     fn default() -> Self {
         Self {
             listen: default_listen(),
+            url: None,
             max_request_body_bytes: None,
             request_timeout_secs: None,
         }
@@ -188,6 +202,9 @@ impl Config {
             server: ServerSection::default(),
             database: DatabaseSection::default(),
             ledger: LedgerSection::default(),
+            ca: None,
+            ct: None,
+            dev_oidc: None,
         }
     }
 
@@ -279,7 +296,81 @@ impl Config {
                 bail!("{file}: key `{key}`: must be at least 1 (or left out for the default)");
             }
         }
+        if let Some(url) = &self.server.url {
+            if let Err(why) = check_base_url(url) {
+                bail!("{file}: key `server.url`: {why}");
+            }
+        }
+        let file = file.to_string();
+        if let Some(ca) = &self.ca {
+            ca.validate(&file)?;
+        }
+        if let Some(ct) = &self.ct {
+            ct.validate(&file, self.log.tree_id)?;
+        }
+        if let Some(dev) = &self.dev_oidc {
+            dev.validate(&file)?;
+        }
         Ok(())
+    }
+
+    /// The base URL clients reach this server at: `server.url`, else `http://<listen>`.
+    /// Refuses a wildcard listen address, which no client can connect to.
+    pub fn base_url(&self) -> Result<String> {
+        if let Some(url) = &self.server.url {
+            return Ok(url.trim_end_matches('/').to_owned());
+        }
+        let listen = self.listen()?;
+        if listen.ip().is_unspecified() {
+            bail!(
+                "`server.listen` is {listen}, which is no address a client can reach: set \
+                 `server.url` in {CONFIG_FILE} (or pass --url)"
+            );
+        }
+        Ok(format!("http://{listen}"))
+    }
+
+    /// [`Config::base_url`], except that a wildcard listen address becomes loopback on the
+    /// same port: what this machine's own clients use (`up`, the development issuer's URL).
+    pub fn local_base_url(&self) -> Result<String> {
+        if self.server.url.is_none() {
+            let listen = self.listen()?;
+            if listen.ip().is_unspecified() {
+                let loopback = if listen.is_ipv4() {
+                    "127.0.0.1"
+                } else {
+                    "[::1]"
+                };
+                return Ok(format!("http://{loopback}:{}", listen.port()));
+            }
+        }
+        self.base_url()
+    }
+
+    /// `[ca]`, or an error saying how to add it.
+    pub fn ca_section(&self, data_dir: &Path) -> Result<&CaSection> {
+        self.ca
+            .as_ref()
+            .ok_or_else(|| missing_section(data_dir, "ca", "the certificate authority"))
+    }
+
+    /// `[ct]`, or an error saying how to add it.
+    pub fn ct_section(&self, data_dir: &Path) -> Result<&CtSection> {
+        self.ct
+            .as_ref()
+            .ok_or_else(|| missing_section(data_dir, "ct", "the CT log"))
+    }
+
+    /// `[dev_oidc]`, or an error saying how to add it.
+    pub fn dev_oidc_section(&self, data_dir: &Path) -> Result<&DevOidcSection> {
+        self.dev_oidc.as_ref().ok_or_else(|| {
+            anyhow::anyhow!(
+                "{}: no `[dev_oidc]` section: run `sigstack init --dev-oidc --data-dir {}` to \
+                 create the development OIDC issuer",
+                data_dir.join(CONFIG_FILE).display(),
+                data_dir.display()
+            )
+        })
     }
 
     /// The database to use: `flag` (`--database-url`) if given, else `database.url`; a
@@ -308,7 +399,7 @@ impl Config {
     /// with their current defaults, so the file documents them without pinning them.
     pub fn to_toml(&self) -> String {
         let ledger = LedgerConfig::default();
-        format!(
+        let mut text = format!(
             "# sigstack configuration, written by `sigstack init`.\n\
              \n\
              [log]\n\
@@ -321,6 +412,9 @@ impl Config {
              [server]\n\
              # Address the HTTP API listens on (`sigstack serve --listen` overrides it).\n\
              listen = {listen}\n\
+             # Base URL clients reach this server at (trust-root writes it into the trust\n\
+             # material). Default: http://<listen>.\n\
+             # url = \"https://sigstack.example\"\n\
              # Largest request body accepted, in bytes; larger ones are answered 413.\n\
              # max_request_body_bytes = {body}\n\
              # Longest a request may take, in seconds, before it is answered 503.\n\
@@ -347,7 +441,37 @@ impl Config {
             max_batch = ledger.max_batch,
             max_delay = ledger.max_delay.as_millis(),
             queue = ledger.queue_capacity,
-        )
+        );
+        text.extend(self.ca.as_ref().map(CaSection::to_toml));
+        text.extend(self.ct.as_ref().map(CtSection::to_toml));
+        text.extend(self.dev_oidc.as_ref().map(DevOidcSection::to_toml));
+        text
+    }
+}
+
+fn missing_section(data_dir: &Path, section: &str, what: &str) -> anyhow::Error {
+    anyhow::anyhow!(
+        "{}: no `[{section}]` section, so {what} is not set up: run `sigstack init --data-dir {}` \
+         (it adds the missing keys and sections and keeps everything that exists)",
+        data_dir.join(CONFIG_FILE).display(),
+        data_dir.display()
+    )
+}
+
+/// Why `url` cannot be a base URL for clients, if it cannot.
+pub fn check_base_url(url: &str) -> Result<(), String> {
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"));
+    match rest {
+        Some(host)
+            if !host.is_empty() && !host.starts_with('/') && !url.contains(char::is_whitespace) =>
+        {
+            Ok(())
+        }
+        _ => Err(format!(
+            "`{url}` is not an http(s) URL like http://sigstack.example:3000"
+        )),
     }
 }
 
@@ -379,7 +503,7 @@ pub fn check_hostname(name: &str) -> Result<(), String> {
 
 /// A TOML basic string. Values we write are hostnames, addresses and URLs, but quote fully
 /// anyway so a strange hostname cannot produce a file we then refuse to read.
-fn toml_string(value: &str) -> String {
+pub(crate) fn toml_string(value: &str) -> String {
     let mut out = String::from("\"");
     for c in value.chars() {
         match c {
@@ -476,6 +600,52 @@ mod tests {
         let zero = "[log]\nhostname = \"h\"\ntree_id = 7\n[ledger]\nmax_batch = 0\n";
         let e = format!("{:#}", parse(zero).unwrap_err());
         assert!(e.contains("ledger.max_batch"), "{e}");
+    }
+
+    #[test]
+    fn base_urls() {
+        let mut config = Config::new("h".into(), 1);
+        assert_eq!(config.base_url().unwrap(), "http://127.0.0.1:3000");
+        config.server.listen = "0.0.0.0:8080".into();
+        let e = format!("{:#}", config.base_url().unwrap_err());
+        assert!(e.contains("server.url"), "{e}");
+        assert_eq!(config.local_base_url().unwrap(), "http://127.0.0.1:8080");
+        config.server.url = Some("https://sigstack.example/".into());
+        assert_eq!(config.base_url().unwrap(), "https://sigstack.example");
+        assert_eq!(config.local_base_url().unwrap(), "https://sigstack.example");
+        let bad = "[log]\nhostname = \"h\"\ntree_id = 1\n[server]\nurl = \"ftp://x\"\n";
+        let e = format!("{:#}", parse(bad).unwrap_err());
+        assert!(e.contains("server.url"), "{e}");
+    }
+
+    #[test]
+    fn stack_sections_are_validated() {
+        let base = "[log]\nhostname = \"h\"\ntree_id = 7\n";
+        let same_tree = format!("{base}[ct]\ntree_id = 7\nkey = \"k\"\npublic_key = \"p\"\n");
+        let e = format!("{:#}", parse(&same_tree).unwrap_err());
+        assert!(e.contains("ct.tree_id") && e.contains("log.tree_id"), "{e}");
+        let no_certs = format!("{base}[ca]\ncertificates = []\nkey = \"k\"\n");
+        let e = format!("{:#}", parse(&no_certs).unwrap_err());
+        assert!(e.contains("ca.certificates"), "{e}");
+        let bad_issuer =
+            format!("{base}[dev_oidc]\nissuer_url = \"x\"\nkey = \"k\"\njwks = \"j\"\n");
+        let e = format!("{:#}", parse(&bad_issuer).unwrap_err());
+        assert!(e.contains("dev_oidc.issuer_url"), "{e}");
+        let unknown = format!("{base}[ca]\ncertificates = [\"a\"]\nkey = \"k\"\nconfg = \"x\"\n");
+        let e = format!("{:#}", parse(&unknown).unwrap_err());
+        assert!(e.contains("confg"), "{e}");
+
+        let mut full = Config::new("h".into(), 7);
+        full.ca = Some(CaSection::new("o"));
+        full.ct = Some(CtSection::new(8));
+        full.dev_oidc = Some(DevOidcSection::new("http://127.0.0.1:3000"));
+        let back = parse(&full.to_toml()).unwrap();
+        assert_eq!(back.ct.unwrap().tree_id, 8);
+        assert_eq!(back.ca.unwrap().certificates.len(), 2);
+        assert_eq!(
+            back.dev_oidc.unwrap().issuer_url,
+            "http://127.0.0.1:3000/dev-oidc"
+        );
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! `sigstack init`: makes a data directory ready for `serve`.
 //!
 //! A log's key and tree ID are its identity: every checkpoint, SET and entry ID ever handed
-//! out depends on them. So `init` only ever *adds* what is missing. An existing key is
-//! reused (and its public half checked against it), an existing configuration is kept, and
-//! running `init` twice is harmless.
+//! out depends on them, and the CA root and CT key are what every client pins. So `init`
+//! only ever *adds* what is missing. An existing key is reused (and its public half checked
+//! against it), an existing configuration is kept (sections it lacks, such as `[ca]` in a
+//! directory made before the CA existed, are appended), and running `init` twice is harmless.
 
 use std::fs;
 use std::io::ErrorKind;
@@ -13,14 +14,61 @@ use anyhow::{bail, Context as _, Result};
 use ring::rand::{SecureRandom as _, SystemRandom};
 
 use crate::cli::InitArgs;
-use crate::config::{check_hostname, Config, CONFIG_FILE};
+use crate::config::{check_hostname, CaSection, Config, CtSection, DevOidcSection, CONFIG_FILE};
 use crate::keys::{self, PRIVATE_KEY_FILE, PUBLIC_KEY_FILE};
+use crate::material;
 
-/// Runs `init`, printing one line per thing made or kept and then the next command.
+/// Runs `init`, printing one line per thing made or kept and then the next commands.
 pub fn run(args: &InitArgs) -> Result<()> {
     let dir = &args.data_dir;
     create_data_dir(dir)?;
+    ensure_log_key(dir)?;
+    let config = ensure_config(args)?;
 
+    let ca_section = config.ca_section(dir)?;
+    let (_, made) = material::ca::ensure(dir, ca_section, &config.log.hostname)?;
+    for (path, how, what) in made {
+        material::report(how, &path, what);
+    }
+    for (path, how, what) in material::ct::ensure(dir, config.ct_section(dir)?)? {
+        material::report(how, &path, what);
+    }
+    if let Some(dev) = &config.dev_oidc {
+        for (path, how, what) in material::dev_oidc::ensure(dir, dev)? {
+            material::report(how, &path, what);
+        }
+    }
+
+    let ct = config.ct_section(dir)?;
+    println!(
+        "log `{}`, tree ID {} (entry ID prefix {:016x}); CT log tree ID {}",
+        config.log.hostname, config.log.tree_id, config.log.tree_id, ct.tree_id
+    );
+    let dev = if config.dev_oidc.is_some() {
+        " --dev-oidc"
+    } else {
+        ""
+    };
+    println!("next:   sigstack serve --data-dir {}{dev}", dir.display());
+    println!(
+        "then:   sigstack trust-root --data-dir {} --out {}  (what clients need to trust \
+         http://{})",
+        dir.display(),
+        dir.join("trust").display(),
+        config.server.listen
+    );
+    if ca_section.config.is_none() && config.dev_oidc.is_none() {
+        println!(
+            "note:   the CA has no OIDC issuers yet: set `ca.config` in {} to a Fulcio-format \
+             issuer file (or use `--dev-oidc` for a development issuer)",
+            dir.join(CONFIG_FILE).display()
+        );
+    }
+    Ok(())
+}
+
+/// The transparency log's key pair (the log's identity): created once, then only checked.
+fn ensure_log_key(dir: &Path) -> Result<()> {
     let key_path = dir.join(PRIVATE_KEY_FILE);
     let signer = if key_path.exists() {
         let signer = keys::load_signer(dir)?;
@@ -57,23 +105,15 @@ pub fn run(args: &InitArgs) -> Result<()> {
         }
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", public_path.display())),
     }
+    Ok(())
+}
 
+/// Writes a new `sigstack.toml`, or completes an existing one by appending the sections it
+/// lacks (its own text is never rewritten: operators' comments and edits survive).
+fn ensure_config(args: &InitArgs) -> Result<Config> {
+    let dir = &args.data_dir;
     let config_path = dir.join(CONFIG_FILE);
-    let config = if config_path.exists() {
-        let config = Config::load(dir)?;
-        if let Some(wanted) = &args.hostname {
-            if *wanted != config.log.hostname {
-                bail!(
-                    "{}: key `log.hostname` is already `{}`; refusing to rename an existing log \
-                     to `{wanted}` (edit the file if the log has no entries yet)",
-                    config_path.display(),
-                    config.log.hostname
-                );
-            }
-        }
-        println!("kept    {}", config_path.display());
-        config
-    } else {
+    if !config_path.exists() {
         let hostname = match &args.hostname {
             Some(name) => {
                 check_hostname(name).map_err(|why| anyhow::anyhow!("--hostname: {why}"))?;
@@ -81,24 +121,90 @@ pub fn run(args: &InitArgs) -> Result<()> {
             }
             None => machine_hostname(),
         };
-        let config = Config::new(hostname, random_tree_id()?);
+        let mut config = Config::new(hostname, random_tree_id()?);
+        if let Some(listen) = args.listen {
+            config.server.listen = listen.to_string();
+        }
+        config.ca = Some(CaSection::new("sigstack"));
+        config.ct = Some(CtSection::new(distinct_tree_id(config.log.tree_id)?));
+        if args.dev_oidc {
+            config.dev_oidc = Some(DevOidcSection::new(&config.local_base_url()?));
+        }
         keys::create_new(&config_path, &config.to_toml(), 0o644)?;
         println!("created {}", config_path.display());
-        config
-    };
+        return Config::load(dir);
+    }
 
+    let config = Config::load(dir)?;
+    if let Some(wanted) = &args.hostname {
+        if *wanted != config.log.hostname {
+            bail!(
+                "{}: key `log.hostname` is already `{}`; refusing to rename an existing log \
+                 to `{wanted}` (edit the file if the log has no entries yet)",
+                config_path.display(),
+                config.log.hostname
+            );
+        }
+    }
+    if let Some(listen) = args.listen {
+        if listen.to_string() != config.server.listen {
+            println!(
+                "note:   {} keeps `server.listen = \"{}\"`; --listen {listen} applies to this \
+                 run only",
+                config_path.display(),
+                config.server.listen
+            );
+        }
+    }
+    let mut added = String::new();
+    let mut names = Vec::new();
+    if config.ca.is_none() {
+        added.push_str(&CaSection::new("sigstack").to_toml());
+        names.push("[ca]");
+    }
+    if config.ct.is_none() {
+        added.push_str(&CtSection::new(distinct_tree_id(config.log.tree_id)?).to_toml());
+        names.push("[ct]");
+    }
+    if args.dev_oidc && config.dev_oidc.is_none() {
+        added.push_str(&DevOidcSection::new(&config.local_base_url()?).to_toml());
+        names.push("[dev_oidc]");
+    }
+    if added.is_empty() {
+        println!("kept    {}", config_path.display());
+        return Ok(config);
+    }
+    append(&config_path, &added)?;
     println!(
-        "log `{}`, tree ID {} (entry ID prefix {:016x})",
-        config.log.hostname, config.log.tree_id, config.log.tree_id
+        "added   {} to {} (existing keys kept)",
+        names.join(", "),
+        config_path.display()
     );
-    println!("next:   sigstack serve --data-dir {}", dir.display());
-    println!(
-        "then:   point clients at http://{} (cosign --rekor-url, rekor-cli --rekor_server) \
-         and pin SIGSTORE_REKOR_PUBLIC_KEY={}",
-        config.server.listen,
-        public_path.display()
-    );
-    Ok(())
+    Config::load(dir)
+}
+
+/// Appends `text` to the file, after a newline if the file does not end with one.
+fn append(path: &Path, text: &str) -> Result<()> {
+    use std::io::Write as _;
+    let existing = fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut file = fs::OpenOptions::new()
+        .append(true)
+        .open(path)
+        .with_context(|| format!("cannot open {} to add to it", path.display()))?;
+    let separator = if existing.ends_with(b"\n") { "" } else { "\n" };
+    file.write_all(format!("{separator}{text}").as_bytes())
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// A random tree ID other than `taken` (the CT log and the Rekor log must never share a tree).
+fn distinct_tree_id(taken: i64) -> Result<i64> {
+    loop {
+        let id = random_tree_id()?;
+        if id != taken {
+            return Ok(id);
+        }
+    }
 }
 
 /// Creates the directory (owner-only on Unix: it holds the private key) unless it exists.
@@ -175,6 +281,8 @@ mod tests {
         let args = InitArgs {
             data_dir: dir.clone(),
             hostname: Some("log.test".into()),
+            listen: None,
+            dev_oidc: false,
         };
         run(&args).unwrap();
         let key = fs::read(dir.join(PRIVATE_KEY_FILE)).unwrap();
@@ -201,6 +309,8 @@ mod tests {
         let rename = InitArgs {
             data_dir: dir.clone(),
             hostname: Some("other".into()),
+            listen: None,
+            dev_oidc: false,
         };
         assert!(run(&rename).is_err());
         fs::remove_dir_all(dir.parent().unwrap()).unwrap();
@@ -212,6 +322,8 @@ mod tests {
         let args = InitArgs {
             data_dir: dir.clone(),
             hostname: Some("h".into()),
+            listen: None,
+            dev_oidc: false,
         };
         run(&args).unwrap();
         let other = keys::parse_signer(&keys::generate_private_pem().unwrap()).unwrap();

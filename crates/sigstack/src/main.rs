@@ -1,5 +1,7 @@
 //! The `sigstack` binary: one executable that creates a data directory (`init`), runs the
-//! services (`serve`), prepares databases (`migrate`) and checks stored logs (`log fsck`).
+//! services (`serve`: transparency log, CA, CT log), writes the trust material clients need
+//! (`trust-root`), prepares databases (`migrate`) and checks stored logs (`log fsck`); `up`
+//! and `dev-token` are the quickstart.
 //!
 //! This crate is the only place that knows about files, flags, signals and which storage
 //! engine a URL means; everything it wires together is a library that never sees any of it.
@@ -7,12 +9,17 @@
 
 mod cli;
 mod config;
+mod dev_token;
 mod fsck;
 mod init;
 mod keys;
 mod logging;
+mod material;
 mod serve;
 mod store;
+mod time;
+mod trust;
+mod up;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -46,6 +53,13 @@ fn run(cli: Cli) -> Result<()> {
         // Purely local file work: no runtime needed.
         Command::Init(args) => init::run(&args),
         Command::Serve(args) => runtime()?.block_on(serve::run(args)),
+        Command::Up(args) => {
+            init::run(&args.init_args())?;
+            up::write_trust(&args)?;
+            runtime()?.block_on(serve::run(args.serve_args()))
+        }
+        Command::DevToken(args) => dev_token::run(&args),
+        Command::TrustRoot(args) => trust::run(&args),
         Command::Migrate(args) => runtime()?.block_on(async {
             // A relative SQLite path means the current directory here: there is no data
             // directory to be relative to.

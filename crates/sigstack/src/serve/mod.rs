@@ -1,0 +1,326 @@
+//! `sigstack serve`: the transparency log, the CT log and the CA on one listener (or the
+//! components named on the command line), until SIGINT or SIGTERM.
+//!
+//! Everything that can be wrong with the data directory is found before the database is
+//! opened or the port bound: keys, chain and issuer file are loaded and cross-checked first,
+//! so a bad configuration fails fast with the file and key named.
+//!
+//! Shutdown order matters for the durability contract: stop accepting connections and let
+//! in-flight requests finish (their entries are either committed and answered, or not
+//! acknowledged at all), then close the ledgers, which finish the batch in progress and
+//! release the writer leases, and only then close the store.
+
+mod ca;
+mod dev_oidc;
+mod routes;
+mod signal;
+
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{Context as _, Result};
+use sigstack_ct::log::{CtConfig, CtLog, SystemMillisClock};
+use sigstack_ct::EcdsaP256LogSigner;
+use sigstack_fulcio::cert::CertificateAuthority;
+use sigstack_fulcio::Config as IssuerConfig;
+use sigstack_ledger::store::Store;
+use sigstack_ledger::{LedgerConfig, SystemClock};
+use sigstack_merkle::signature::EcdsaP256Signer;
+use sigstack_rekor::api::{RekorConfig, RekorService};
+use tokio::net::TcpListener;
+use tracing::{info, warn};
+
+use self::routes::{Ready, ReadyFuture, Services};
+use crate::cli::{Component, ServeArgs};
+use crate::config::{Config, CtSection};
+use crate::keys;
+use crate::material;
+use crate::material::dev_oidc::DevIssuer;
+use crate::store::{with_store, Schema, StoreTask};
+
+/// Runs `serve`.
+pub async fn run(mut args: ServeArgs) -> Result<()> {
+    args.data_dir = crate::config::absolute_data_dir(&args.data_dir)?;
+    let dir = args.data_dir.as_path();
+    let config = Config::load(dir)?;
+    let components = components(&args, &config, dir);
+    let listen = match args.listen {
+        Some(addr) => addr,
+        None => config.listen()?,
+    };
+    let url = config.database_url(dir, args.database_url.as_deref())?;
+
+    let log = if components.contains(&Component::Log) {
+        let signer = keys::load_signer(dir)?;
+        keys::check_public_key_file(dir, &signer);
+        Some(signer)
+    } else {
+        None
+    };
+    let needs_ct = components.contains(&Component::Ct) || components.contains(&Component::Ca);
+    let ct = if needs_ct {
+        Some(ct_plan(dir, &config)?)
+    } else {
+        None
+    };
+    let dev = if args.dev_oidc {
+        Some(material::dev_oidc::load(
+            dir,
+            config.dev_oidc_section(dir)?,
+        )?)
+    } else {
+        None
+    };
+    let ca = if components.contains(&Component::Ca) {
+        let section = config.ca_section(dir)?;
+        let authority = material::ca::load(dir, section)?;
+        let dev_section = if args.dev_oidc {
+            config.dev_oidc.as_ref()
+        } else {
+            None
+        };
+        let (issuers, _) = ca::issuers(dir, &config, args.ca_config.as_deref(), dev_section)?;
+        Some((authority, issuers))
+    } else {
+        if args.dev_oidc {
+            warn!("--dev-oidc has no effect without the CA component");
+        }
+        None
+    };
+    if let Some(dev) = &dev {
+        warn_dev_oidc(dev, listen);
+    }
+
+    info!(
+        database = %url,
+        components = ?components,
+        tree_id = config.log.tree_id,
+        hostname = %config.log.hostname,
+        "opening"
+    );
+    let server = Server {
+        rekor: config.rekor_config(),
+        ledger: config.ledger_config(),
+        log,
+        ct,
+        ca,
+        dev,
+        ct_api: components.contains(&Component::Ct),
+        listen,
+    };
+    with_store(&url, Schema::MigrateSqlite, server).await
+}
+
+/// What to run: the components named, else everything the data directory is set up for. A
+/// directory from before the CA existed (no `[ca]`/`[ct]`) keeps serving its log after an
+/// upgrade, with a warning, rather than refusing to start.
+fn components(args: &ServeArgs, config: &Config, dir: &Path) -> BTreeSet<Component> {
+    if !args.components.is_empty() {
+        return args.components.iter().copied().collect();
+    }
+    if config.ca.is_some() && config.ct.is_some() {
+        return [Component::Log, Component::Ct, Component::Ca].into();
+    }
+    warn!(
+        "{} has no [ca] and [ct] sections: serving the transparency log only. Run `sigstack \
+         init --data-dir {}` to add the CA and its CT log (existing keys and settings are kept)",
+        dir.join(crate::config::CONFIG_FILE).display(),
+        dir.display()
+    );
+    [Component::Log].into()
+}
+
+/// The CT log's key and configuration. Its accepted roots are the CA's root: the log takes
+/// chains from this CA (and anything else that chains to its root), nothing else.
+fn ct_plan(dir: &Path, config: &Config) -> Result<(EcdsaP256LogSigner, CtConfig)> {
+    let section: &CtSection = config.ct_section(dir)?;
+    let signer = material::ct::load_signer(dir, section)?;
+    // Checks the public file against the key, so clients are never handed the wrong one.
+    material::ct::load_public(dir, section)?;
+    let ca = config.ca_section(dir)?;
+    let root = root_certificate(dir, ca)?;
+    let mut ct = CtConfig::new(section.tree_id, vec![root]);
+    if let Some(bytes) = config.server.max_request_body_bytes {
+        ct.max_body_bytes = bytes;
+    }
+    if let Some(secs) = config.server.request_timeout_secs {
+        ct.request_timeout = std::time::Duration::from_secs(secs);
+    }
+    Ok((signer, ct))
+}
+
+/// The last certificate of `ca.certificates` (the root), in DER.
+fn root_certificate(dir: &Path, ca: &crate::config::CaSection) -> Result<Vec<u8>> {
+    let chain = crate::trust::read_chain(dir, ca)?;
+    chain
+        .last()
+        .cloned()
+        .context("`ca.certificates` names no certificate")
+}
+
+fn warn_dev_oidc(dev: &DevIssuer, listen: SocketAddr) {
+    warn!(
+        issuer = dev.issuer_url(),
+        "DEVELOPMENT OIDC ISSUER ENABLED (--dev-oidc): NOT FOR PRODUCTION. Anyone who can run \
+         `sigstack dev-token` on this data directory can get a certificate for any e-mail \
+         address from this CA"
+    );
+    let local = if listen.ip().is_unspecified() {
+        format!(":{}/", listen.port())
+    } else {
+        format!("://{listen}/")
+    };
+    if !dev.issuer_url().contains(&local) {
+        warn!(
+            issuer = dev.issuer_url(),
+            %listen,
+            "the development issuer's URL does not point at this listener; tokens still \
+             verify (the CA reads its keys from a file), but its discovery document is not \
+             reachable at the issuer URL"
+        );
+    }
+}
+
+/// Everything `serve` needs once a store is open.
+struct Server {
+    rekor: RekorConfig,
+    ledger: LedgerConfig,
+    log: Option<EcdsaP256Signer>,
+    ct: Option<(EcdsaP256LogSigner, CtConfig)>,
+    ca: Option<(CertificateAuthority, IssuerConfig)>,
+    dev: Option<DevIssuer>,
+    /// Whether the CT log's own API is served (component `ct`), not only used by the CA.
+    ct_api: bool,
+    listen: SocketAddr,
+}
+
+impl StoreTask for Server {
+    type Output = ();
+
+    async fn run<S: Store>(self, store: Arc<S>) -> Result<()> {
+        // Bind before opening the ledgers: a taken port should fail fast, before this
+        // process takes (and would have to give back) the writer leases.
+        let listener = TcpListener::bind(self.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", self.listen))?;
+        let mut services = Services::default();
+        let mut rekor_ledger = None;
+        let mut ct_ledger = None;
+
+        if let Some(signer) = self.log {
+            let service = RekorService::open(
+                Arc::clone(&store),
+                self.rekor,
+                signer,
+                self.ledger.clone(),
+                Arc::new(SystemClock),
+            )
+            .await
+            .context("opening the transparency log")?;
+            let service = Arc::new(service);
+            let ledger = service.ledger().clone();
+            let head = ledger
+                .state()
+                .await
+                .context("reading the log's tree state")?;
+            info!(
+                log_id = service.key().log_id_hex(),
+                origin = service.key().origin(),
+                tree_size = head.size,
+                writer = ledger.is_writer(),
+                "transparency log open"
+            );
+            if !ledger.is_writer() {
+                warn!("another process holds the transparency log's writer lease: serving its reads only, taking over when it goes away");
+            }
+            services
+                .ready
+                .push(("log", Arc::new(LedgerReady(ledger.clone()))));
+            services.log = Some(sigstack_rekor::api::router(service));
+            rekor_ledger = Some(ledger);
+        }
+
+        let mut ct_log = None;
+        if let Some((signer, config)) = self.ct {
+            let log = CtLog::open(
+                Arc::clone(&store),
+                config,
+                Arc::new(signer),
+                self.ledger.clone(),
+                Arc::new(SystemMillisClock),
+            )
+            .await
+            .context("opening the CT log")?;
+            let log = Arc::new(log);
+            let ledger = log.ledger().clone();
+            let head = ledger
+                .state()
+                .await
+                .context("reading the CT log's tree state")?;
+            info!(
+                log_id = hex::encode(log.log_id().0),
+                shard = log.config().shard,
+                tree_size = head.size,
+                writer = ledger.is_writer(),
+                "CT log open"
+            );
+            if !ledger.is_writer() {
+                warn!("another process holds the CT log's writer lease: certificates cannot be issued here until it goes away");
+            }
+            services
+                .ready
+                .push(("ct", Arc::new(LedgerReady(ledger.clone()))));
+            ct_log = Some(log);
+            ct_ledger = Some(ledger);
+        }
+        // The CT API is served only when asked for; the CA uses the log either way.
+        if let (Some(log), true) = (&ct_log, self.ct_api) {
+            services.ct = Some(sigstack_ct::log::router(Arc::clone(log)));
+        }
+
+        if let (Some((authority, issuers)), Some(log)) = (self.ca, &ct_log) {
+            let service = ca::service(authority, issuers, Arc::clone(log))?;
+            services.ca = Some(sigstack_fulcio::server::router(Arc::new(service)));
+        }
+        if let Some(dev) = self.dev {
+            services.dev_oidc = Some(dev_oidc::routes(&dev));
+        }
+
+        let addr = listener.local_addr().unwrap_or(self.listen);
+        info!(%addr, "listening");
+        let served = axum::serve(listener, routes::router(services))
+            .with_graceful_shutdown(signal::shutdown_signal())
+            .await
+            .context("HTTP server failed");
+        info!("stopped accepting requests; closing the logs");
+        // The CA's requests are over, so nothing submits to the CT log any more.
+        if let Some(ledger) = &rekor_ledger {
+            ledger.close().await;
+        }
+        if let Some(ledger) = &ct_ledger {
+            ledger.close().await;
+        }
+        served
+    }
+}
+
+/// Ready when the tree state can be read and this process holds the writer lease.
+struct LedgerReady<S: Store>(sigstack_ledger::Ledger<S>);
+
+impl<S: Store> Ready for LedgerReady<S> {
+    fn ready(&self) -> ReadyFuture<'_> {
+        Box::pin(async move {
+            self.0
+                .state()
+                .await
+                .map_err(|e| format!("cannot read the tree state: {e}"))?;
+            if self.0.is_writer() {
+                Ok(())
+            } else {
+                Err("standby: another process holds the writer lease".to_owned())
+            }
+        })
+    }
+}

@@ -1,0 +1,268 @@
+//! `sigstack trust-root`: everything a client needs to trust this instance, in one directory.
+//!
+//! Only public material is read (the certificates and public-key files, never a private key),
+//! so the command can run wherever a copy of those files is. What it writes:
+//!
+//! | file | for |
+//! |---|---|
+//! | `trusted_root.json` | cosign `--trusted-root`, sigstore-go, sigstore-js |
+//! | `signing_config.json` | SigningConfig v0.2 (sigstore-python 4, sigstore-go) |
+//! | `client_trust_config.json` | sigstore-python `--trust-config` |
+//! | `ca-chain.pem`, `ctfe.pub`, `rekor.pub` | cosign 2.5's `SIGSTORE_*` variables |
+//! | `cosign.env` | those variables with absolute paths, for `set -a; . cosign.env` |
+//!
+//! The validity start of all three keys is the CA root's `notBefore` (`init` makes them
+//! together and backdates the CA by an hour); see `docs/operations.md` for logs older than
+//! their CA.
+
+pub mod json;
+
+use std::fs;
+use std::path::Path;
+
+use anyhow::{bail, Context as _, Result};
+use x509_cert::der::{Decode as _, Encode as _};
+use x509_cert::Certificate;
+
+use self::json::{CaEntry, Instance, LogEntry};
+use crate::cli::TrustRootArgs;
+use crate::config::{absolute_data_dir, check_base_url, in_data_dir, CaSection, Config};
+use crate::keys;
+use sigstack_merkle::signature::Verifier as _;
+
+/// The names of the files written, in `OUT`.
+pub mod files {
+    /// The TrustedRoot.
+    pub const TRUSTED_ROOT: &str = "trusted_root.json";
+    /// The SigningConfig v0.2.
+    pub const SIGNING_CONFIG: &str = "signing_config.json";
+    /// sigstore-python's ClientTrustConfig.
+    pub const CLIENT_TRUST_CONFIG: &str = "client_trust_config.json";
+    /// The CA chain, issuing certificate first, root last (`SIGSTORE_ROOT_FILE`).
+    pub const CA_CHAIN: &str = "ca-chain.pem";
+    /// The CT log key (`SIGSTORE_CT_LOG_PUBLIC_KEY_FILE`).
+    pub const CT_KEY: &str = "ctfe.pub";
+    /// The Rekor key (`SIGSTORE_REKOR_PUBLIC_KEY`).
+    pub const REKOR_KEY: &str = "rekor.pub";
+    /// The cosign environment.
+    pub const COSIGN_ENV: &str = "cosign.env";
+}
+
+/// Runs `trust-root`.
+pub fn run(args: &TrustRootArgs) -> Result<()> {
+    let dir = absolute_data_dir(&args.data_dir)?;
+    let config = Config::load(&dir)?;
+    let base = match &args.url {
+        Some(url) => {
+            check_base_url(url).map_err(|why| anyhow::anyhow!("--url: {why}"))?;
+            url.trim_end_matches('/').to_owned()
+        }
+        None => config.base_url()?,
+    };
+    write(&dir, &config, &base, &args.out)
+}
+
+/// Writes the trust material of the data directory `dir` for clients reaching it at `base`
+/// into `out` (created if missing; files replaced).
+pub fn write(dir: &Path, config: &Config, base: &str, out: &Path) -> Result<()> {
+    let instance = instance(dir, config, base)?;
+
+    fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let out = fs::canonicalize(out).with_context(|| format!("cannot resolve {}", out.display()))?;
+    let pretty = |v: serde_json::Value| format!("{v:#}\n");
+    let chain_pem: String = instance
+        .ca
+        .chain_der
+        .iter()
+        .map(|der| keys::pem_encode("CERTIFICATE", der))
+        .collect();
+    let written = [
+        (files::TRUSTED_ROOT, pretty(json::trusted_root(&instance))),
+        (
+            files::SIGNING_CONFIG,
+            pretty(json::signing_config(&instance)),
+        ),
+        (
+            files::CLIENT_TRUST_CONFIG,
+            pretty(json::client_trust_config(&instance)),
+        ),
+        (files::CA_CHAIN, chain_pem),
+        (
+            files::CT_KEY,
+            keys::pem_encode("PUBLIC KEY", &instance.ctlog.spki_der),
+        ),
+        (
+            files::REKOR_KEY,
+            keys::pem_encode("PUBLIC KEY", &instance.tlog.spki_der),
+        ),
+        (files::COSIGN_ENV, cosign_env(&out, base)),
+    ];
+    for (name, text) in &written {
+        replace(&out.join(name), text)?;
+        println!("wrote   {}", out.join(name).display());
+    }
+    println!(
+        "trust material for {base} (CA, Rekor log and CT log); cosign 2.5: `set -a; . {}; \
+         set +a`; sigstore-python: `--trust-config {}`",
+        out.join(files::COSIGN_ENV).display(),
+        out.join(files::CLIENT_TRUST_CONFIG).display()
+    );
+    Ok(())
+}
+
+/// Gathers the public material of the data directory.
+fn instance(dir: &Path, config: &Config, base: &str) -> Result<Instance> {
+    let ca_section = config.ca_section(dir)?;
+    let chain = read_chain(dir, ca_section)?;
+    let certs = chain
+        .iter()
+        .map(|der| Certificate::from_der(der))
+        .collect::<Result<Vec<_>, _>>()
+        .context("parsing the CA certificates")?;
+    let root = certs.last().context("`ca.certificates` is empty")?;
+    let not_before = certs
+        .iter()
+        .map(|c| {
+            c.tbs_certificate
+                .validity
+                .not_before
+                .to_unix_duration()
+                .as_secs()
+        })
+        .min()
+        .unwrap_or(0);
+    let valid_from = crate::time::rfc3339(not_before);
+    let (organization, common_name) = names(root);
+
+    let rekor = keys::load_verifier(dir)?;
+    let ct = crate::material::ct::load_public(dir, config.ct_section(dir)?)?;
+    Ok(Instance {
+        tlog: LogEntry {
+            base_url: base.to_owned(),
+            spki_der: rekor.public_key_spki_der().to_vec(),
+            valid_from: valid_from.clone(),
+        },
+        ca: CaEntry {
+            uri: base.to_owned(),
+            organization,
+            common_name,
+            chain_der: chain,
+            valid_from: valid_from.clone(),
+        },
+        ctlog: LogEntry {
+            base_url: base.to_owned(),
+            spki_der: ct.spki_der().to_vec(),
+            valid_from,
+        },
+        operator: config.log.hostname.clone(),
+    })
+}
+
+/// The DER certificates `ca.certificates` names, in order (issuing first, root last); a file
+/// may hold several.
+pub fn read_chain(dir: &Path, section: &CaSection) -> Result<Vec<Vec<u8>>> {
+    let mut chain = Vec::new();
+    for name in &section.certificates {
+        let path = in_data_dir(dir, name);
+        let text = fs::read_to_string(&path).with_context(|| {
+            format!(
+                "cannot read the CA certificate {} (key `ca.certificates`)",
+                path.display()
+            )
+        })?;
+        if !text.contains("-----BEGIN CERTIFICATE-----") {
+            bail!(
+                "{} (key `ca.certificates`) holds no PEM certificate",
+                path.display()
+            );
+        }
+        let certs = Certificate::load_pem_chain(text.as_bytes())
+            .with_context(|| format!("{} (key `ca.certificates`)", path.display()))?;
+        for cert in certs {
+            chain.push(cert.to_der()?);
+        }
+    }
+    Ok(chain)
+}
+
+/// `O=` and `CN=` of `cert`'s subject (empty when absent).
+fn names(cert: &Certificate) -> (String, String) {
+    const ORGANIZATION: &str = "2.5.4.10";
+    const COMMON_NAME: &str = "2.5.4.3";
+    let mut organization = String::new();
+    let mut common_name = String::new();
+    for rdn in cert.tbs_certificate.subject.0.iter() {
+        for atv in rdn.0.iter() {
+            let value = atv
+                .value
+                .decode_as::<x509_cert::der::asn1::Utf8StringRef<'_>>()
+                .map(|s| s.as_str().to_owned())
+                .or_else(|_| {
+                    atv.value
+                        .decode_as::<x509_cert::der::asn1::PrintableStringRef<'_>>()
+                        .map(|s| s.as_str().to_owned())
+                })
+                .unwrap_or_default();
+            match atv.oid.to_string().as_str() {
+                ORGANIZATION => organization = value,
+                COMMON_NAME => common_name = value,
+                _ => {}
+            }
+        }
+    }
+    (organization, common_name)
+}
+
+/// `cosign.env`: `NAME=value` lines (no `export`, so Docker's `--env-file` reads it too).
+fn cosign_env(out: &Path, base: &str) -> String {
+    let path = |name: &str| quote(&out.join(name));
+    format!(
+        "# cosign 2.5 against this sigstack instance, written by `sigstack trust-root`.\n\
+         # In a shell: set -a; . {env}; set +a\n\
+         SIGSTORE_ROOT_FILE={root}\n\
+         SIGSTORE_CT_LOG_PUBLIC_KEY_FILE={ct}\n\
+         SIGSTORE_REKOR_PUBLIC_KEY={rekor}\n\
+         # For scripts: cosign 2.5 does not read this one, pass --rekor-url \"$SIGSTORE_REKOR_API_URL\".\n\
+         SIGSTORE_REKOR_API_URL={base}\n",
+        env = out.join(files::COSIGN_ENV).display(),
+        root = path(files::CA_CHAIN),
+        ct = path(files::CT_KEY),
+        rekor = path(files::REKOR_KEY),
+    )
+}
+
+/// A path as a shell word: bare when it is only safe characters, single-quoted otherwise.
+fn quote(path: &Path) -> String {
+    let s = path.display().to_string();
+    if s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-+:@".contains(c))
+    {
+        s
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+/// Writes `path` through a temporary file and a rename, so a reader never sees half a file.
+fn replace(path: &Path, text: &str) -> Result<()> {
+    let tmp = path.with_extension("tmp");
+    fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
+    fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_paths_are_quoted_only_when_needed() {
+        assert_eq!(quote(Path::new("/tmp/a-b/c.pem")), "/tmp/a-b/c.pem");
+        assert_eq!(quote(Path::new("/tmp/a b/c.pem")), "'/tmp/a b/c.pem'");
+        let env = cosign_env(Path::new("/out"), "http://h:1");
+        assert!(
+            env.contains("SIGSTORE_ROOT_FILE=/out/ca-chain.pem\n"),
+            "{env}"
+        );
+        assert!(env.contains("SIGSTORE_REKOR_API_URL=http://h:1\n"), "{env}");
+    }
+}
