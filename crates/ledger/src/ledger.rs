@@ -56,7 +56,7 @@ impl LedgerConfig {
             queue_capacity: 16384,
             lease_retry: Duration::from_secs(1),
             tile_cache_tiles: 4096,
-            recent_entries_bytes: 64 << 20,
+            recent_entries_bytes: 32 << 20,
         }
     }
 }
