@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the real Sigstore clients the end-to-end tests drive: cosign and rekor-cli from Debian
 # trixie (through a temporary apt source derived from this machine's own Debian entry, removed
-# afterwards; the system is never upgraded from it) and sigstore-python from PyPI.
+# afterwards; the system is never upgraded from it), sigstore-python from PyPI, and for the
+# container-image suite docker-registry, skopeo and jq from the machine's own Debian release.
 # Idempotent: does nothing for clients already present.
 set -euo pipefail
 
@@ -31,6 +32,18 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -t trixie "${need_apt[@]}"
 fi
 
+# For tests/e2e/images.sh: a local OCI registry (the distribution registry; the package's own
+# service is not used, the suite starts one on a free loopback port) and skopeo to push the
+# image it builds, from the machine's own release (bookworm and trixie both have them).
+need_deb=()
+command -v docker-registry >/dev/null 2>&1 || need_deb+=(docker-registry)
+command -v skopeo >/dev/null 2>&1 || need_deb+=(skopeo)
+command -v jq >/dev/null 2>&1 || need_deb+=(jq)
+if [ ${#need_deb[@]} -gt 0 ]; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_deb[@]}"
+fi
+
 if ! python3 -c 'import sigstore' >/dev/null 2>&1; then
   python3 -m pip install -q 'sigstore>=3.6,<5'
 fi
@@ -38,3 +51,5 @@ fi
 cosign version 2>&1 | grep -i gitversion || true
 rekor-cli version 2>&1 | grep -i gitversion || true
 python3 -m sigstore --version || true
+skopeo --version || true
+docker-registry --version || true

@@ -7,7 +7,6 @@
 //! Certificate signatures in a chain use the hash named by the signature algorithm
 //! ([`verify_with_algorithm`]).
 
-use ecdsa::signature::hazmat::PrehashVerifier as _;
 use sha2::digest::{FixedOutput, HashMarker, Output, OutputSizeUser, Reset, Update};
 use sha2::{Digest as _, Sha256, Sha384, Sha512};
 
@@ -115,19 +114,16 @@ pub(crate) fn verify_digest(
     }
     match key {
         VerifyingKey::P256(k) => {
-            let sig = p256::ecdsa::Signature::from_der(sig).map_err(|_| ECDSA_INVALID)?;
-            k.verify_prehash(&go_prehash(digest, 32), &sig)
-                .map_err(|_| ECDSA_INVALID.into())
+            let point = k.to_encoded_point(false);
+            ecdsa_digest(EcCurve::P256, point.as_bytes(), alg, digest, sig)
         }
         VerifyingKey::P384(k) => {
-            let sig = p384::ecdsa::Signature::from_der(sig).map_err(|_| ECDSA_INVALID)?;
-            k.verify_prehash(&go_prehash(digest, 48), &sig)
-                .map_err(|_| ECDSA_INVALID.into())
+            let point = k.to_encoded_point(false);
+            ecdsa_digest(EcCurve::P384, point.as_bytes(), alg, digest, sig)
         }
         VerifyingKey::P521(k) => {
-            let sig = p521::ecdsa::Signature::from_der(sig).map_err(|_| ECDSA_INVALID)?;
-            k.verify_prehash(&go_prehash(digest, 66), &sig)
-                .map_err(|_| ECDSA_INVALID.into())
+            let point = k.to_encoded_point(false);
+            ecdsa_digest(EcCurve::P521, point.as_bytes(), alg, digest, sig)
         }
         VerifyingKey::Rsa(k) => {
             let scheme = match alg {
@@ -154,16 +150,60 @@ pub(crate) fn verify_digest(
     }
 }
 
-/// Go's ECDSA accepts a digest shorter than the curve order (it is read as an integer);
-/// RustCrypto refuses one shorter than half the field, so left-pad it. Longer digests are
-/// truncated the same way by both.
-fn go_prehash(digest: &[u8], field_len: usize) -> std::borrow::Cow<'_, [u8]> {
-    if digest.len() >= field_len {
-        return std::borrow::Cow::Borrowed(digest);
-    }
-    let mut padded = vec![0u8; field_len - digest.len()];
-    padded.extend_from_slice(digest);
-    std::borrow::Cow::Owned(padded)
+/// The NIST curves hashedrekord keys may be on.
+#[derive(Clone, Copy)]
+enum EcCurve {
+    P256,
+    P384,
+    P521,
+}
+
+/// ECDSA (ASN.1 DER signature) over a client-computed digest, on aws-lc: the hot path of
+/// every hashedrekord upload. aws-lc reads the digest as an integer exactly as Go does (a
+/// digest shorter than the curve order is accepted, a longer one truncated), so no padding is
+/// needed here; the digest's length was checked against `alg` by the caller.
+fn ecdsa_digest(
+    curve: EcCurve,
+    point: &[u8],
+    alg: HashAlgorithm,
+    digest: &[u8],
+    sig: &[u8],
+) -> Result<(), String> {
+    use aws_lc_rs::signature as lc;
+    let (algorithm, hash): (&'static lc::EcdsaVerificationAlgorithm, _) = match (curve, alg) {
+        (EcCurve::P256, HashAlgorithm::Sha256) => {
+            (&lc::ECDSA_P256_SHA256_ASN1, &aws_lc_rs::digest::SHA256)
+        }
+        (EcCurve::P256, HashAlgorithm::Sha384) => {
+            (&lc::ECDSA_P256_SHA384_ASN1, &aws_lc_rs::digest::SHA384)
+        }
+        (EcCurve::P256, HashAlgorithm::Sha512) => {
+            (&lc::ECDSA_P256_SHA512_ASN1, &aws_lc_rs::digest::SHA512)
+        }
+        (EcCurve::P384, HashAlgorithm::Sha256) => {
+            (&lc::ECDSA_P384_SHA256_ASN1, &aws_lc_rs::digest::SHA256)
+        }
+        (EcCurve::P384, HashAlgorithm::Sha384) => {
+            (&lc::ECDSA_P384_SHA384_ASN1, &aws_lc_rs::digest::SHA384)
+        }
+        (EcCurve::P384, HashAlgorithm::Sha512) => {
+            (&lc::ECDSA_P384_SHA512_ASN1, &aws_lc_rs::digest::SHA512)
+        }
+        (EcCurve::P521, HashAlgorithm::Sha256) => {
+            (&lc::ECDSA_P521_SHA256_ASN1, &aws_lc_rs::digest::SHA256)
+        }
+        (EcCurve::P521, HashAlgorithm::Sha384) => {
+            (&lc::ECDSA_P521_SHA384_ASN1, &aws_lc_rs::digest::SHA384)
+        }
+        (EcCurve::P521, HashAlgorithm::Sha512) => {
+            (&lc::ECDSA_P521_SHA512_ASN1, &aws_lc_rs::digest::SHA512)
+        }
+    };
+    let digest =
+        aws_lc_rs::digest::Digest::import_less_safe(digest, hash).map_err(|_| ECDSA_INVALID)?;
+    lc::UnparsedPublicKey::new(algorithm, point)
+        .verify_digest(&digest, sig)
+        .map_err(|_| ECDSA_INVALID.into())
 }
 
 /// Everything-but-hashedrekord semantics (sigstore `LoadVerifier(key, SHA256)`): RSA is

@@ -9,15 +9,15 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 use sigstack_ledger::store::{Store, StoredEntry};
-use sigstack_ledger::{LedgerError, Submission};
+use sigstack_ledger::{EntryOutcome, LedgerError, Submission};
 use sigstack_merkle::leaf_hash;
 
 use super::canonical;
 use super::error::{ApiError, SchemaCode};
 use super::query::{Query, ENTRY_ID_PATTERN};
-use super::{body, entry_location, json, Head, RekorService};
+use super::{body, entry_location, json, metrics, Head, RekorService};
 use crate::entries_to_json;
-use crate::{parse_entry_ref, EntryRef};
+use crate::{parse_entry_ref, EntryRef, Kind};
 
 /// Most criteria of each kind, and in total, one retrieve request may carry (Rekor's).
 const MAX_RETRIEVE_ITEMS: usize = 10;
@@ -48,6 +48,26 @@ pub(crate) async fn create<S: Store>(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
+    let mut kind = None;
+    let result = create_counted(&svc, headers, body, &mut kind).await;
+    let outcome = match &result {
+        Ok(_) => EntryOutcome::Created,
+        Err(ApiError::Duplicate { .. }) => EntryOutcome::Duplicate,
+        Err(e) if e.status().is_server_error() => EntryOutcome::Unavailable,
+        Err(_) => EntryOutcome::Rejected,
+    };
+    svc.metrics().record_entry(kind, outcome);
+    result
+}
+
+/// The work of [`create`]; sets `kind` as soon as it is known, so refusals are counted
+/// under the kind the client named.
+async fn create_counted<S: Store>(
+    svc: &RekorService<S>,
+    headers: HeaderMap,
+    body: Body,
+    kind: &mut Option<Kind>,
+) -> Result<Response, ApiError> {
     body::require_json(&headers)?;
     let bytes = body::read_limited(&headers, body, svc.config().max_body_bytes).await?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
@@ -58,10 +78,19 @@ pub(crate) async fn create<S: Store>(
     }
     // Signature checks and hashing of up to `max_body_bytes` are CPU work: keep them off
     // the async workers that serve reads and drive the sequencer.
-    let canonical = tokio::task::spawn_blocking(move || canonical::for_insert(&bytes))
-        .await
-        .map_err(|e| ApiError::Internal(format!("entry validation task failed: {e}")))?
-        .map_err(|e| ApiError::from_entry_error(e, "error processing entry: "))?;
+    let (canonical, peeked) = tokio::task::spawn_blocking(move || {
+        let canonical = canonical::for_insert(&bytes);
+        let peeked = match &canonical {
+            Ok(c) => metrics::kind_of_label(&c.kind),
+            Err(_) => metrics::peek_kind(&bytes),
+        };
+        (canonical, peeked)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("entry validation task failed: {e}")))?;
+    *kind = peeked;
+    let canonical =
+        canonical.map_err(|e| ApiError::from_entry_error(e, "error processing entry: "))?;
     let leaf = leaf_hash(&canonical.body);
     let submission = Submission {
         body: canonical.body,

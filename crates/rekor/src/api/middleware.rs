@@ -1,5 +1,6 @@
-//! What Rekor does around every handler: a request timeout, CORS open to any origin, and
-//! no-cache headers on GET responses of the API.
+//! What Rekor does around every handler: a request timeout, CORS open to any origin,
+//! no-cache headers on GET responses of the API, and the matched route template copied into
+//! the response's extensions (for the embedding server's metrics).
 
 use std::time::Duration;
 
@@ -38,13 +39,19 @@ pub(crate) async fn around(
     }
     // Rekor sends no-cache headers on every GET answer of its API routes, errors included,
     // but not on `/ping` or on unknown paths.
+    let matched = request.extensions().get::<MatchedPath>().cloned();
     let no_cache = request.method() == Method::GET
-        && request.extensions().get::<MatchedPath>().is_some()
+        && matched.is_some()
         && request.uri().path().starts_with("/api/");
     let mut response = match tokio::time::timeout(timeout, next.run(request)).await {
         Ok(response) => response,
         Err(_) => ApiError::Timeout.into_response(),
     };
+    // The route template travels out with the response, so a server embedding this router
+    // can label request metrics by route (never by raw path, which is unbounded).
+    if let Some(matched) = matched {
+        response.extensions_mut().insert(matched);
+    }
     let headers = response.headers_mut();
     headers.insert(VARY, HeaderValue::from_static("Origin"));
     if has_origin {

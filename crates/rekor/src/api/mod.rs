@@ -28,6 +28,7 @@ mod error;
 mod json;
 mod keys;
 mod log;
+mod metrics;
 mod middleware;
 mod model;
 mod query;
@@ -44,6 +45,7 @@ use sigstack_merkle::{verify_inclusion, Hash};
 pub use config::{RekorConfig, DEFAULT_MAX_BODY_BYTES, DEFAULT_REQUEST_TIMEOUT};
 pub use error::ApiError;
 pub use keys::{KeyError, LogKey};
+pub use metrics::{RekorMetrics, UNKNOWN_KIND};
 pub use routes::router;
 
 use crate::{EntryId, InclusionProof, LogEntry, Uuid, Verification};
@@ -74,6 +76,7 @@ pub struct RekorService<S: Store> {
     config: RekorConfig,
     key: Arc<LogKey>,
     ledger: Ledger<S>,
+    metrics: RekorMetrics,
 }
 
 impl<S: Store> RekorService<S> {
@@ -85,6 +88,7 @@ impl<S: Store> RekorService<S> {
             config,
             key,
             ledger,
+            metrics: RekorMetrics::default(),
         }
     }
 
@@ -126,6 +130,11 @@ impl<S: Store> RekorService<S> {
         &self.ledger
     }
 
+    /// What this API counted (entry submissions, proof self-check failures), for export.
+    pub fn metrics(&self) -> &RekorMetrics {
+        &self.metrics
+    }
+
     /// The 80-hex entry ID of the leaf `leaf` in this tree.
     pub(crate) fn entry_id(&self, leaf: &Hash) -> String {
         format!("{}{}", self.config.tree_id_hex(), hex::encode(leaf))
@@ -146,6 +155,7 @@ impl<S: Store> RekorService<S> {
             .map_err(ApiError::from)?;
         verify_inclusion(&entry.leaf_hash, entry.index, head.size, &proof, &head.root).map_err(
             |e| {
+                self.metrics.record_proof_check_failure();
                 ApiError::Internal(format!(
                     "inclusion proof of entry {} at size {} failed its self-check: {e}",
                     entry.index, head.size

@@ -48,7 +48,8 @@ impl Kind {
         }
     }
 
-    fn parse(s: &str) -> Option<Self> {
+    /// The kind named by a body's `kind` string, if it is one of ours.
+    pub(crate) fn parse(s: &str) -> Option<Self> {
         Some(match s {
             "hashedrekord" => Kind::HashedRekord,
             "rekord" => Kind::Rekord,
