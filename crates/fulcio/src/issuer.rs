@@ -19,6 +19,7 @@ use sigstack_ct::{LogPublicKey, SignedCertificateTimestamp, SignedEntry};
 use crate::cert::{CertError, CertificateAuthority, CertificateProfile, IssuedCertificate};
 use crate::config::Config;
 use crate::error::Error;
+use crate::metrics::CaMetrics;
 use crate::oidc::Verifier;
 use crate::pop::{self, RequestKey};
 
@@ -105,6 +106,7 @@ pub struct CaService {
     sct: Arc<dyn SctSource>,
     clock: Arc<dyn Clock>,
     log_key: Option<LogPublicKey>,
+    metrics: CaMetrics,
 }
 
 impl std::fmt::Debug for CaService {
@@ -130,6 +132,7 @@ impl CaService {
             sct,
             clock,
             log_key: None,
+            metrics: CaMetrics::default(),
         }
     }
 
@@ -144,6 +147,11 @@ impl CaService {
     /// The Fulcio configuration (issuers) this service accepts tokens for.
     pub fn config(&self) -> &Config {
         self.verifier.config()
+    }
+
+    /// What the HTTP layer counted (certificate requests, token rejections), for export.
+    pub fn metrics(&self) -> &CaMetrics {
+        &self.metrics
     }
 
     /// The certificate authority.

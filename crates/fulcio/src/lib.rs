@@ -40,6 +40,7 @@ pub mod config;
 pub mod error;
 pub mod identity;
 pub mod issuer;
+pub mod metrics;
 pub mod oidc;
 pub mod pop;
 #[cfg(feature = "server")]

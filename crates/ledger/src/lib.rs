@@ -30,4 +30,4 @@ pub use error::LedgerError;
 pub use fsck::{fsck, fsck_since, FsckError, FsckProblem, FsckReport};
 pub use ledger::{Accepted, CheckpointSigner, Ledger, LedgerConfig, Stamper, Submission};
 pub use memory::{IntegrateFault, MemoryStore};
-pub use metrics::MetricsSnapshot;
+pub use metrics::{EntryOutcome, MetricsSnapshot, OutcomeCounters};

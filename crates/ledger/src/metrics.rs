@@ -165,3 +165,61 @@ pub struct MetricsSnapshot {
     /// Time from `submit` to its answer (accepted entries only), microseconds.
     pub submit_micros: HistogramSnapshot,
 }
+
+/// What became of one submission, as the service in front of the ledger saw it. Services
+/// (Rekor, the CT log) count their writes with these; the binary exports them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EntryOutcome {
+    /// Integrated, answered with a fresh entry.
+    Created,
+    /// Already in the log; answered with (or pointed at) the logged entry.
+    Duplicate,
+    /// Refused for something the client sent (a 4xx).
+    Rejected,
+    /// Not acknowledged for a server-side reason: overload, standby, failed batch (a 5xx).
+    Unavailable,
+}
+
+impl EntryOutcome {
+    /// Every outcome, in label order.
+    pub const ALL: [EntryOutcome; 4] = [
+        EntryOutcome::Created,
+        EntryOutcome::Duplicate,
+        EntryOutcome::Rejected,
+        EntryOutcome::Unavailable,
+    ];
+
+    /// The metric label value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryOutcome::Created => "created",
+            EntryOutcome::Duplicate => "duplicate",
+            EntryOutcome::Rejected => "rejected",
+            EntryOutcome::Unavailable => "unavailable",
+        }
+    }
+
+    fn slot(self) -> usize {
+        self as usize
+    }
+}
+
+/// One counter per [`EntryOutcome`]: lock-free, so counting never slows a write down.
+#[derive(Debug, Default)]
+pub struct OutcomeCounters([AtomicU64; 4]);
+
+impl OutcomeCounters {
+    /// Counts one submission with `outcome`.
+    pub fn record(&self, outcome: EntryOutcome) {
+        if let Some(c) = self.0.get(outcome.slot()) {
+            c.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// How many submissions ended with `outcome` so far.
+    pub fn get(&self, outcome: EntryOutcome) -> u64 {
+        self.0
+            .get(outcome.slot())
+            .map_or(0, |c| c.load(Ordering::Relaxed))
+    }
+}

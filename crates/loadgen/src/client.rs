@@ -35,12 +35,16 @@ impl Api {
         method: Method,
         path: &str,
         body: Bytes,
+        bearer: Option<&str>,
     ) -> Result<(StatusCode, Bytes)> {
         let mut req = Request::builder()
             .method(method)
             .uri(format!("{}{}", self.base, path));
         if !body.is_empty() {
             req = req.header("content-type", "application/json");
+        }
+        if let Some(token) = bearer {
+            req = req.header("authorization", format!("Bearer {token}"));
         }
         let req = req.body(Full::new(body)).context("building request")?;
         let resp = self.client.request(req).await.context("sending request")?;
@@ -56,7 +60,9 @@ impl Api {
 
     /// The log's current tree size, from `GET /api/v1/log`.
     pub async fn tree_size(&self) -> Result<u64> {
-        let (status, body) = self.send(Method::GET, "/api/v1/log", Bytes::new()).await?;
+        let (status, body) = self
+            .send(Method::GET, "/api/v1/log", Bytes::new(), None)
+            .await?;
         anyhow::ensure!(
             status == StatusCode::OK,
             "GET /api/v1/log answered {status}"

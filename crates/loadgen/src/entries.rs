@@ -45,6 +45,31 @@ fn one(rng: &SystemRandom) -> Result<Vec<u8>> {
     Ok(serde_json::to_vec(&body)?)
 }
 
+/// `count` v1 `signingCert` bodies: a fresh P-256 key each, with the proof of possession (the
+/// identity's e-mail signed with that key) that Fulcio's v1 API takes.
+pub fn signing_cert_bodies(count: usize, email: &str) -> Result<Vec<Vec<u8>>> {
+    let rng = SystemRandom::new();
+    (0..count)
+        .map(|_| {
+            let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng)
+                .map_err(|_| anyhow!("key generation failed"))?;
+            let key =
+                EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref(), &rng)
+                    .map_err(|_| anyhow!("key parse failed"))?;
+            let proof = key
+                .sign(&rng, email.as_bytes())
+                .map_err(|_| anyhow!("signing failed"))?;
+            let mut spki = P256_SPKI_PREFIX.to_vec();
+            spki.extend_from_slice(key.public_key().as_ref());
+            let body = serde_json::json!({
+                "publicKey": {"content": STANDARD.encode(pem("PUBLIC KEY", &spki).as_bytes())},
+                "signedEmailAddress": STANDARD.encode(proof.as_ref()),
+            });
+            Ok(serde_json::to_vec(&body)?)
+        })
+        .collect()
+}
+
 fn pem(label: &str, der: &[u8]) -> String {
     let b64 = STANDARD.encode(der);
     let mut out = format!("-----BEGIN {label}-----\n");

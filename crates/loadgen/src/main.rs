@@ -32,6 +32,8 @@ enum Command {
     Add(run::Options),
     /// Read entries with their inclusion proofs (`GET /api/v1/log/entries?logIndex=`).
     Read(run::Options),
+    /// Request keyless certificates (`POST /api/v1/signingCert`), each for a fresh key.
+    Cert(run::Options),
 }
 
 #[tokio::main]
@@ -40,6 +42,7 @@ async fn main() -> Result<()> {
     let (kind, opts) = match cli.command {
         Command::Add(o) => (run::Kind::Add, o),
         Command::Read(o) => (run::Kind::Read, o),
+        Command::Cert(o) => (run::Kind::Cert, o),
     };
     check_loopback(&opts.url)?;
     if opts.duration > Duration::from_secs(600) {

@@ -5,13 +5,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use hyper::body::Bytes;
 use hyper::{Method, StatusCode};
 use tokio::sync::Semaphore;
 
 use crate::client::Api;
-use crate::entries::hashedrekord_bodies;
+use crate::entries::{hashedrekord_bodies, signing_cert_bodies};
 use crate::proc_stats::{self, ProcReading};
 use crate::stats::Samples;
 
@@ -22,6 +22,8 @@ pub enum Kind {
     Add,
     /// Entry reads by random log index (each returns an inclusion proof).
     Read,
+    /// Keyless certificate requests.
+    Cert,
 }
 
 /// Options shared by both kinds of run.
@@ -46,6 +48,12 @@ pub struct Options {
     /// common pattern: clients verify what was just logged).
     #[arg(long)]
     pub recent: Option<u64>,
+    /// Certificates only: the OIDC token to present (e.g. from `sigstack dev-token`).
+    #[arg(long)]
+    pub token: Option<String>,
+    /// Certificates only: the e-mail the token names (signed as proof of possession).
+    #[arg(long, default_value = "dev@sigstack.test")]
+    pub email: String,
     /// PID of the server, to report its CPU and memory use.
     #[arg(long)]
     pub server_pid: Option<u32>,
@@ -77,7 +85,7 @@ pub async fn run(kind: Kind, opts: &Options) -> Result<Report> {
         }
         None => opts.max_requests,
     };
-    let requests = prepare(kind, &api, planned, opts.recent).await?;
+    let requests = prepare(kind, &api, planned, opts).await?;
     let before = opts.server_pid.and_then(proc_stats::read);
     let started = Instant::now();
     let (sent, samples) = match opts.rate {
@@ -103,14 +111,11 @@ struct Prepared {
     path: String,
     body: Bytes,
     ok: StatusCode,
+    bearer: Option<Arc<str>>,
 }
 
-async fn prepare(
-    kind: Kind,
-    api: &Api,
-    count: usize,
-    recent: Option<u64>,
-) -> Result<Vec<Prepared>> {
+async fn prepare(kind: Kind, api: &Api, count: usize, opts: &Options) -> Result<Vec<Prepared>> {
+    let recent = opts.recent;
     match kind {
         Kind::Add => {
             let bodies = tokio::task::spawn_blocking(move || hashedrekord_bodies(count)).await??;
@@ -121,6 +126,28 @@ async fn prepare(
                     path: "/api/v1/log/entries".into(),
                     body: Bytes::from(b),
                     ok: StatusCode::CREATED,
+                    bearer: None,
+                })
+                .collect())
+        }
+        Kind::Cert => {
+            let token: Arc<str> = opts
+                .token
+                .as_deref()
+                .context("--token is required for certificate requests")?
+                .trim()
+                .into();
+            let email = opts.email.clone();
+            let bodies =
+                tokio::task::spawn_blocking(move || signing_cert_bodies(count, &email)).await??;
+            Ok(bodies
+                .into_iter()
+                .map(|b| Prepared {
+                    method: Method::POST,
+                    path: "/api/v1/signingCert".into(),
+                    body: Bytes::from(b),
+                    ok: StatusCode::CREATED,
+                    bearer: Some(Arc::clone(&token)),
                 })
                 .collect())
         }
@@ -142,6 +169,7 @@ async fn prepare(
                     path: format!("/api/v1/log/entries?logIndex={index}"),
                     body: Bytes::new(),
                     ok: StatusCode::OK,
+                    bearer: None,
                 });
             }
             Ok(out)
@@ -151,7 +179,12 @@ async fn prepare(
 
 async fn send_one(api: &Api, req: &Prepared, since: Instant, samples: &mut Samples) {
     match api
-        .send(req.method.clone(), &req.path, req.body.clone())
+        .send(
+            req.method.clone(),
+            &req.path,
+            req.body.clone(),
+            req.bearer.as_deref(),
+        )
         .await
     {
         Ok((status, _)) if status == req.ok => samples
@@ -246,6 +279,7 @@ impl fmt::Display for Report {
         let what = match self.kind {
             Kind::Add => "add",
             Kind::Read => "read",
+            Kind::Cert => "cert",
         };
         match self.offered_rate {
             Some(r) => writeln!(f, "{what}: open loop, offered {r}/s")?,

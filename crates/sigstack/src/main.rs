@@ -17,6 +17,7 @@ mod logging;
 mod material;
 mod serve;
 mod store;
+mod telemetry;
 mod time;
 mod trust;
 mod up;

@@ -20,6 +20,7 @@ mod chain;
 mod clock;
 mod error;
 pub mod http;
+mod metrics;
 mod signature;
 mod tree_head;
 
@@ -28,7 +29,7 @@ use std::time::Duration;
 
 use ring::digest::{digest, SHA256};
 use sigstack_ledger::store::{ShardId, Store, StoredEntry};
-use sigstack_ledger::{Ledger, LedgerConfig, LedgerError, Submission};
+use sigstack_ledger::{EntryOutcome, Ledger, LedgerConfig, LedgerError, Submission};
 use sigstack_merkle::{verify_inclusion, Hash};
 
 use self::chain::{AcceptedRoots, LeafKind};
@@ -41,6 +42,7 @@ use crate::{
 pub use self::clock::{MillisClock, SystemMillisClock};
 pub use self::error::CtError;
 pub use self::http::router;
+pub use self::metrics::CtMetrics;
 
 /// Default request body limit: a Fulcio chain is three certificates of about 1 KiB each.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 512 * 1024;
@@ -124,6 +126,7 @@ pub struct CtLog<S: Store> {
     clock: Arc<dyn MillisClock>,
     tree_heads: Arc<TreeHeadSigner>,
     ledger: Ledger<S>,
+    metrics: CtMetrics,
 }
 
 impl<S: Store> std::fmt::Debug for CtLog<S> {
@@ -192,6 +195,7 @@ impl<S: Store> CtLog<S> {
             clock,
             tree_heads,
             ledger,
+            metrics: CtMetrics::default(),
         })
     }
 
@@ -215,15 +219,38 @@ impl<S: Store> CtLog<S> {
         self.add(chain, LeafKind::Final).await
     }
 
+    /// What this log counted (submissions, proof self-check failures), for export.
+    pub fn metrics(&self) -> &CtMetrics {
+        &self.metrics
+    }
+
+    /// Logs `chain` and counts the outcome.
     async fn add(
         &self,
         chain: Vec<Vec<u8>>,
         kind: LeafKind,
     ) -> Result<SignedCertificateTimestamp, CtError> {
+        let result = self.add_uncounted(chain, kind).await;
+        let outcome = match &result {
+            Ok((_, true)) => EntryOutcome::Duplicate,
+            Ok((_, false)) => EntryOutcome::Created,
+            Err(e) if e.status().is_server_error() => EntryOutcome::Unavailable,
+            Err(_) => EntryOutcome::Rejected,
+        };
+        self.metrics.record_entry(kind, outcome);
+        result.map(|(sct, _)| sct)
+    }
+
+    /// The SCT for `chain`, and whether the entry was already logged.
+    async fn add_uncounted(
+        &self,
+        chain: Vec<Vec<u8>>,
+        kind: LeafKind,
+    ) -> Result<(SignedCertificateTimestamp, bool), CtError> {
         let validated = chain::validate(chain, kind, &self.roots, self.config.max_chain_len)?;
         let identity = identity_key(&validated.entry)?;
         if let Some(&index) = self.ledger.search(&identity, 1).await?.first() {
-            return self.sct_of(index).await;
+            return Ok((self.sct_of(index).await?, true));
         }
         let timestamp = self.clock.now_millis();
         let leaf = MerkleTreeLeaf {
@@ -251,9 +278,9 @@ impl<S: Store> CtLog<S> {
             receipt: Some(validated.extra_data),
         };
         match self.ledger.submit(submission).await {
-            Ok(_) => Ok(sct),
+            Ok(_) => Ok((sct, false)),
             // The same leaf (same entry, same millisecond) is already durable.
-            Err(LedgerError::Duplicate { index }) => self.sct_of(index).await,
+            Err(LedgerError::Duplicate { index }) => Ok((self.sct_of(index).await?, true)),
             Err(e) => Err(e.into()),
         }
     }
@@ -337,6 +364,7 @@ impl<S: Store> CtLog<S> {
         if tree_size == state.size {
             verify_inclusion(leaf_hash, entry.index, tree_size, &proof, &state.root).map_err(
                 |e| {
+                    self.metrics.record_proof_check_failure();
                     CtError::Internal(format!(
                         "inclusion proof of entry {} failed its self-check: {e}",
                         entry.index
@@ -396,8 +424,12 @@ impl<S: Store> CtLog<S> {
             .ok_or_else(|| CtError::Internal(format!("entry {index} is missing")))?;
         let proof = self.ledger.inclusion_proof(index, tree_size).await?;
         if tree_size == state.size {
-            verify_inclusion(&entry.leaf_hash, index, tree_size, &proof, &state.root)
-                .map_err(|e| CtError::Internal(format!("inclusion proof of entry {index}: {e}")))?;
+            verify_inclusion(&entry.leaf_hash, index, tree_size, &proof, &state.root).map_err(
+                |e| {
+                    self.metrics.record_proof_check_failure();
+                    CtError::Internal(format!("inclusion proof of entry {index}: {e}"))
+                },
+            )?;
         }
         Ok((entry.into(), proof))
     }

@@ -67,6 +67,16 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// The HTTP status an issuance failure is answered with (for counting it).
+    pub(crate) fn status_of(e: &IssueError) -> u16 {
+        match e {
+            IssueError::Request(e) => e.http_status(),
+            IssueError::Unembeddable(_) => 400,
+            IssueError::CtLog(_) => 503,
+            IssueError::Ca(_) => 500,
+        }
+    }
+
     /// HTTP status, gRPC code and client-visible message.
     fn parts(&self) -> (StatusCode, u16, String) {
         match self {

@@ -19,6 +19,8 @@ use super::body::read_limited;
 use super::error::ApiError;
 use super::{request, AppState};
 use crate::cert::IssuedCertificate;
+use crate::issuer::IssueError;
+use crate::metrics::{issuer_label, CertResult};
 
 /// The media type of PEM chain responses.
 const PEM_CHAIN: &str = "application/pem-certificate-chain";
@@ -33,7 +35,7 @@ pub(crate) async fn signing_cert_v1(
 ) -> Result<Response, ApiError> {
     let bytes = read_limited(&headers, body, state.options.max_body_bytes).await?;
     let req = request::v1(&headers, &bytes)?;
-    let issued = state.service.issue(&req.token, req.proof).await?;
+    let issued = issue_counted(&state, req).await?;
     let chain = leaf_and_chain(&issued)?.join("\n");
     Ok(pem_response(StatusCode::CREATED, chain))
 }
@@ -46,13 +48,34 @@ pub(crate) async fn signing_cert_v2(
 ) -> Result<Response, ApiError> {
     let bytes = read_limited(&headers, body, state.options.max_body_bytes).await?;
     let req = request::v2(&headers, &bytes)?;
-    let issued = state.service.issue(&req.token, req.proof).await?;
+    let issued = issue_counted(&state, req).await?;
     let body = json!({
         "signedCertificateEmbeddedSct": {
             "chain": { "certificates": leaf_and_chain(&issued)? }
         }
     });
     Ok(json_response(StatusCode::OK, &body))
+}
+
+/// Issues for `req`, counting the request by issuer and result and a refused token by
+/// reason. Requests refused before a token is read (bad body, too large) are not counted
+/// here; the HTTP metrics of the embedding server see them.
+async fn issue_counted(
+    state: &AppState,
+    req: request::SigningRequest,
+) -> Result<IssuedCertificate, ApiError> {
+    let metrics = state.service.metrics();
+    let issuer = issuer_label(state.service.config(), &req.token);
+    let result = state.service.issue(&req.token, req.proof).await;
+    if let Err(IssueError::Request(e)) = &result {
+        metrics.record_token_error(e);
+    }
+    let status = match &result {
+        Ok(_) => 200,
+        Err(e) => ApiError::status_of(e),
+    };
+    metrics.record_certificate(issuer, CertResult::from_status(status));
+    Ok(result?)
 }
 
 /// `GET /api/v2/trustBundle`: one chain, issuing CA first, root last.

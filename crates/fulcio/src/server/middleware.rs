@@ -1,10 +1,11 @@
 //! What runs around every request: duplicate-slash cleaning (sigstore-go concatenates a base
-//! URL ending in `/` with `/api/v2/…`), a request timeout, and Fulcio's permissive CORS
-//! (`Vary: Origin`, any origin allowed).
+//! URL ending in `/` with `/api/v2/…`), a request timeout, Fulcio's permissive CORS
+//! (`Vary: Origin`, any origin allowed), and the matched route template copied into the
+//! response's extensions (for the embedding server's metrics).
 
 use std::time::Duration;
 
-use axum::extract::{Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::header::{
     HeaderValue, ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS,
     ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_REQUEST_HEADERS, ACCESS_CONTROL_REQUEST_METHOD,
@@ -53,6 +54,7 @@ pub(crate) async fn around(
     if request.method() == Method::OPTIONS && has_origin {
         return preflight(&request);
     }
+    let matched = request.extensions().get::<MatchedPath>().cloned();
     let mut response = match tokio::time::timeout(timeout, next.run(request)).await {
         Ok(response) => response,
         Err(_) => ApiError::Timeout.into_response(),
@@ -61,6 +63,11 @@ pub(crate) async fn around(
     headers.insert(VARY, HeaderValue::from_static("Origin"));
     if has_origin {
         headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    }
+    // The route template travels out with the response, so a server embedding this router
+    // can label request metrics by route (never by raw path, which is unbounded).
+    if let Some(matched) = matched {
+        response.extensions_mut().insert(matched);
     }
     response
 }

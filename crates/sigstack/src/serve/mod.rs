@@ -39,6 +39,7 @@ use crate::keys;
 use crate::material;
 use crate::material::dev_oidc::DevIssuer;
 use crate::store::{with_store, Schema, StoreTask};
+use crate::telemetry::{CaSource, CtSource, LedgerSource, RekorSource, Telemetry};
 
 /// Runs `serve`.
 pub async fn run(mut args: ServeArgs) -> Result<()> {
@@ -206,6 +207,7 @@ impl StoreTask for Server {
             .await
             .with_context(|| format!("cannot listen on {}", self.listen))?;
         let mut services = Services::default();
+        let mut telemetry = Telemetry::default();
         let mut rekor_ledger = None;
         let mut ct_ledger = None;
 
@@ -235,9 +237,19 @@ impl StoreTask for Server {
             if !ledger.is_writer() {
                 warn!("another process holds the transparency log's writer lease: serving its reads only, taking over when it goes away");
             }
-            services
-                .ready
-                .push(("log", Arc::new(LedgerReady(ledger.clone()))));
+            services.ready.push((
+                "log",
+                Arc::new(LedgerReady {
+                    ledger: ledger.clone(),
+                    store: Arc::clone(&store),
+                    shard: service.config().tree_id,
+                }),
+            ));
+            telemetry.add(LedgerSource {
+                log: "rekor",
+                ledger: ledger.clone(),
+            });
+            telemetry.add(RekorSource(Arc::clone(&service)));
             services.log = Some(sigstack_rekor::api::router(service));
             rekor_ledger = Some(ledger);
         }
@@ -269,9 +281,19 @@ impl StoreTask for Server {
             if !ledger.is_writer() {
                 warn!("another process holds the CT log's writer lease: certificates cannot be issued here until it goes away");
             }
-            services
-                .ready
-                .push(("ct", Arc::new(LedgerReady(ledger.clone()))));
+            services.ready.push((
+                "ct",
+                Arc::new(LedgerReady {
+                    ledger: ledger.clone(),
+                    store: Arc::clone(&store),
+                    shard: log.config().shard,
+                }),
+            ));
+            telemetry.add(LedgerSource {
+                log: "ct",
+                ledger: ledger.clone(),
+            });
+            telemetry.add(CtSource(Arc::clone(&log)));
             ct_log = Some(log);
             ct_ledger = Some(ledger);
         }
@@ -281,8 +303,9 @@ impl StoreTask for Server {
         }
 
         if let (Some((authority, issuers)), Some(log)) = (self.ca, &ct_log) {
-            let service = ca::service(authority, issuers, Arc::clone(log))?;
-            services.ca = Some(sigstack_fulcio::server::router(Arc::new(service)));
+            let service = Arc::new(ca::service(authority, issuers, Arc::clone(log))?);
+            telemetry.add(CaSource(Arc::clone(&service)));
+            services.ca = Some(sigstack_fulcio::server::router(service));
         }
         if let Some(dev) = self.dev {
             services.dev_oidc = Some(dev_oidc::routes(&dev));
@@ -290,7 +313,7 @@ impl StoreTask for Server {
 
         let addr = listener.local_addr().unwrap_or(self.listen);
         info!(%addr, "listening");
-        let served = axum::serve(listener, routes::router(services))
+        let served = axum::serve(listener, routes::router(services, Arc::new(telemetry)))
             .with_graceful_shutdown(signal::shutdown_signal())
             .await
             .context("HTTP server failed");
@@ -306,17 +329,25 @@ impl StoreTask for Server {
     }
 }
 
-/// Ready when the tree state can be read and this process holds the writer lease.
-struct LedgerReady<S: Store>(sigstack_ledger::Ledger<S>);
+/// Ready when the database answers a one-row read of the tree state (the ledger's own
+/// `state()` is served from memory on a writer, so it would not notice a dead database) and
+/// this process holds the writer lease. The keys are loaded and checked at start-up, before
+/// anything is served, so a running process always has usable keys.
+struct LedgerReady<S: Store> {
+    ledger: sigstack_ledger::Ledger<S>,
+    store: Arc<S>,
+    shard: sigstack_ledger::store::ShardId,
+}
 
 impl<S: Store> Ready for LedgerReady<S> {
     fn ready(&self) -> ReadyFuture<'_> {
         Box::pin(async move {
-            self.0
-                .state()
+            self.store
+                .tree_state(self.shard)
                 .await
-                .map_err(|e| format!("cannot read the tree state: {e}"))?;
-            if self.0.is_writer() {
+                .map_err(|e| format!("cannot read the tree state: {e}"))?
+                .ok_or_else(|| "the tree has not been initialised".to_owned())?;
+            if self.ledger.is_writer() {
                 Ok(())
             } else {
                 Err("standby: another process holds the writer lease".to_owned())

@@ -1,5 +1,6 @@
 //! One listener for every service: requests are dispatched by path to the Rekor API, the CT
-//! log, the CA or the development issuer, and `/healthz` and `/readyz` answer for the stack.
+//! log, the CA or the development issuer, and `/healthz`, `/readyz` and `/metrics` answer for
+//! the stack. One middleware ([`crate::telemetry::http::track`]) wraps all of it.
 //!
 //! Why a dispatcher rather than `Router::merge`: each service's router owns its unknown
 //! paths (Rekor and Fulcio answer 404 each in their own JSON shape, which clients parse) and
@@ -12,6 +13,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};
@@ -22,6 +24,11 @@ use serde_json::json;
 use tower::ServiceExt as _;
 
 use crate::cli::Component;
+use crate::telemetry::{self, Telemetry};
+
+/// Longest one readiness check may take: a database that does not answer a one-row read in
+/// this time is not ready, and a probe must not hang the load balancer's health check.
+const READY_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// A future of a readiness check.
 pub type ReadyFuture<'a> = Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>>;
@@ -91,8 +98,8 @@ fn target(path: &str, dev_prefix: Option<&str>) -> Target {
     }
 }
 
-/// The one router of the process.
-pub fn router(services: Services) -> Router {
+/// The one router of the process, counting every request into `telemetry`.
+pub fn router(services: Services, telemetry: Arc<Telemetry>) -> Router {
     let ready = Arc::new(services.ready);
     let dev_prefix = services.dev_oidc.as_ref().map(|(p, _)| p.clone());
     let dev = services.dev_oidc.map(|(_, r)| r);
@@ -111,10 +118,16 @@ pub fn router(services: Services) -> Router {
             }
         }
     });
+    let http = Arc::clone(&telemetry.http);
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz).with_state(ready))
+        .route("/metrics", get(telemetry::metrics).with_state(telemetry))
         .fallback_service(dispatch)
+        .layer(axum::middleware::from_fn_with_state(
+            http,
+            telemetry::http::track,
+        ))
 }
 
 /// 404 for a path of a service this process was not started with (`serve log` asked for a
@@ -152,7 +165,10 @@ async fn readyz(State(checks): State<Checks>) -> Response {
     let mut status = serde_json::Map::new();
     let mut all = true;
     for (name, check) in checks.iter() {
-        match check.ready().await {
+        let answer = tokio::time::timeout(READY_TIMEOUT, check.ready())
+            .await
+            .unwrap_or_else(|_| Err("the readiness check timed out".to_owned()));
+        match answer {
             Ok(()) => {
                 status.insert((*name).to_owned(), "ready".into());
             }

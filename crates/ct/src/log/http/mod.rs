@@ -12,7 +12,7 @@ mod params;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, MethodRouter};
@@ -67,9 +67,17 @@ pub fn router<S: Store>(log: Arc<CtLog<S>>) -> Router {
 
 /// Answers 503 with `Retry-After` when a request takes longer than `timeout`. A cancelled
 /// add may still be logged; the client's retry then gets that entry's SCT.
+///
+/// Also copies the matched route template into the response's extensions, so a server
+/// embedding this router can label request metrics by route rather than by raw path.
 async fn bounded(State(timeout): State<Duration>, request: Request, next: Next) -> Response {
-    match tokio::time::timeout(timeout, next.run(request)).await {
+    let matched = request.extensions().get::<MatchedPath>().cloned();
+    let mut response = match tokio::time::timeout(timeout, next.run(request)).await {
         Ok(response) => response,
         Err(_) => CtError::Unavailable("the request timed out, retry later").into_response(),
+    };
+    if let Some(matched) = matched {
+        response.extensions_mut().insert(matched);
     }
+    response
 }

@@ -1,0 +1,371 @@
+//! Telemetry of the whole stack, from the binary (loopback, temp directory, SQLite): after a
+//! logged entry, a duplicate, a refused entry, an issued certificate and two refused tokens,
+//! `/metrics` shows each under its labels, with tree sizes, sequencer histograms and HTTP
+//! latencies by matched route; `X-Request-Id` is echoed (or generated).
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use std::fs;
+use std::io::{Read as _, Write as _};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use ring::digest::{digest, SHA256};
+use ring::rand::SystemRandom;
+use ring::signature::{EcdsaKeyPair, KeyPair as _, ECDSA_P256_SHA256_ASN1_SIGNING};
+
+fn sigstack() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sigstack"));
+    cmd.env("RUST_LOG", "warn");
+    cmd
+}
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos();
+        let dir = std::env::temp_dir().join(format!(
+            "sigstack-telemetry-{name}-{}-{nanos}",
+            std::process::id()
+        ));
+        fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+
+    fn join(&self, p: &str) -> String {
+        self.0.join(p).display().to_string()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+struct Response {
+    status: u16,
+    headers: String,
+    body: String,
+}
+
+impl Response {
+    fn header(&self, name: &str) -> Option<String> {
+        self.headers.lines().find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
+        })
+    }
+}
+
+fn request(port: u16, method: &str, path: &str, headers: &str, body: &str) -> Response {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{headers}\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut raw = String::new();
+    stream.read_to_string(&mut raw).unwrap();
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap();
+    Response {
+        status: head.split(' ').nth(1).unwrap().parse().unwrap(),
+        headers: head.to_owned(),
+        body: body.to_owned(),
+    }
+}
+
+fn get(port: u16, path: &str) -> Response {
+    request(port, "GET", path, "", "")
+}
+
+fn serve(data: &str) -> (Server, u16) {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = sigstack()
+        .args(["serve", "--data-dir", data, "--dev-oidc", "--listen"])
+        .arg(format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut server = Server(child);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() && get(port, "/healthz").status == 200 {
+            break;
+        }
+        assert!(server.0.try_wait().unwrap().is_none(), "serve exited early");
+        assert!(Instant::now() < deadline, "serve did not come up");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (server, port)
+}
+
+fn init_dev(tmp: &TempDir, name: &str) -> String {
+    let data = tmp.join(name);
+    let out = sigstack()
+        .args(["init", "--data-dir", &data, "--dev-oidc"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    data
+}
+
+fn dev_token(data: &str, email: &str) -> String {
+    let out = sigstack()
+        .args(["dev-token", "--data-dir", data, "--email", email])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+fn p256_key() -> (EcdsaKeyPair, Vec<u8>) {
+    let rng = SystemRandom::new();
+    let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng).unwrap();
+    let pair =
+        EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref(), &rng).unwrap();
+    let mut spki = hex::decode("3059301306072a8648ce3d020106082a8648ce3d030107034200").unwrap();
+    spki.extend_from_slice(pair.public_key().as_ref());
+    (pair, spki)
+}
+
+/// A hashedrekord entry for a fresh key signing `artifact`.
+fn hashedrekord(artifact: &[u8]) -> String {
+    let (pair, spki) = p256_key();
+    let signature = pair.sign(&SystemRandom::new(), artifact).unwrap();
+    let b64 = STANDARD.encode(&spki);
+    let lines: Vec<&str> = b64
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    let pem = format!(
+        "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
+        lines.join("\n")
+    );
+    serde_json::json!({
+        "kind": "hashedrekord",
+        "apiVersion": "0.0.1",
+        "spec": {
+            "signature": {
+                "content": STANDARD.encode(signature.as_ref()),
+                "publicKey": {"content": STANDARD.encode(pem)},
+            },
+            "data": {"hash": {
+                "algorithm": "sha256",
+                "value": hex::encode(digest(&SHA256, artifact)),
+            }},
+        },
+    })
+    .to_string()
+}
+
+fn signing_cert_v1(port: u16, token: &str, email: &str) -> Response {
+    let (pair, spki) = p256_key();
+    let signature = pair.sign(&SystemRandom::new(), email.as_bytes()).unwrap();
+    let body = serde_json::json!({
+        "publicKey": {"content": STANDARD.encode(&spki), "algorithm": "ecdsa"},
+        "signedEmailAddress": STANDARD.encode(signature.as_ref()),
+    })
+    .to_string();
+    let headers = format!("Authorization: Bearer {token}\r\nContent-Type: application/json\r\n");
+    request(port, "POST", "/api/v1/signingCert", &headers, &body)
+}
+
+/// The value of the sample `series` (the whole `name{labels}` text) in `metrics`.
+fn sample(metrics: &str, series: &str) -> f64 {
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
+        .unwrap_or_else(|| panic!("no sample {series} in\n{metrics}"))
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn metrics_count_what_the_stack_did() {
+    let tmp = TempDir::new("metrics");
+    let data = init_dev(&tmp, "data");
+    let other = init_dev(&tmp, "other");
+    let config = fs::read_to_string(PathBuf::from(&data).join("sigstack.toml")).unwrap();
+    let issuer = config
+        .lines()
+        .find_map(|l| l.strip_prefix("issuer_url = "))
+        .unwrap()
+        .trim_matches('"')
+        .to_owned();
+    let (_server, port) = serve(&data);
+    assert_eq!(get(port, "/readyz").status, 200);
+
+    // The transparency log: one created, one duplicate, one refused.
+    let json = "Content-Type: application/json\r\n";
+    let entry = hashedrekord(b"telemetry artifact");
+    let created = request(port, "POST", "/api/v1/log/entries", json, &entry);
+    assert_eq!(created.status, 201, "{}", created.body);
+    let uuid = created.header("etag").unwrap();
+    assert_eq!(
+        request(port, "POST", "/api/v1/log/entries", json, &entry).status,
+        409
+    );
+    let refused = r#"{"kind":"hashedrekord","apiVersion":"0.0.1","spec":{}}"#;
+    let status = request(port, "POST", "/api/v1/log/entries", json, refused).status;
+    assert!((400..500).contains(&status), "{status}");
+    assert_eq!(
+        get(port, &format!("/api/v1/log/entries/{uuid}")).status,
+        200
+    );
+    assert_eq!(get(port, "/no/such/path").status, 404);
+
+    // The CA: one certificate, a malformed token, a token signed by another key.
+    let email = "tess@stack.test";
+    let issued = signing_cert_v1(port, &dev_token(&data, email), email);
+    assert_eq!(issued.status, 201, "{}", issued.body);
+    assert_eq!(signing_cert_v1(port, "not-a-token", email).status, 400);
+    assert_eq!(
+        signing_cert_v1(port, &dev_token(&other, email), email).status,
+        400
+    );
+
+    // The request ID: the client's is echoed, otherwise one is made.
+    let scrape = request(
+        port,
+        "GET",
+        "/metrics",
+        "X-Request-Id: scrape-1.a_b\r\n",
+        "",
+    );
+    assert_eq!(scrape.status, 200);
+    assert_eq!(
+        scrape.header("x-request-id").as_deref(),
+        Some("scrape-1.a_b")
+    );
+    assert_eq!(
+        scrape.header("content-type").as_deref(),
+        Some("text/plain; version=0.0.4; charset=utf-8")
+    );
+    let made = request(port, "GET", "/healthz", "X-Request-Id: bad id\"\r\n", "");
+    let id = made.header("x-request-id").unwrap();
+    assert_eq!(id.len(), 32, "{id}");
+    assert!(id.bytes().all(|b| b.is_ascii_hexdigit()), "{id}");
+
+    let m = get(port, "/metrics").body;
+    let entries = |kind: &str, result: &str| {
+        sample(
+            &m,
+            &format!("sigstack_log_entries_total{{kind=\"{kind}\",result=\"{result}\"}}"),
+        )
+    };
+    assert_eq!(entries("hashedrekord", "created"), 1.0);
+    assert_eq!(entries("hashedrekord", "duplicate"), 1.0);
+    assert_eq!(entries("hashedrekord", "rejected"), 1.0);
+    assert_eq!(entries("hashedrekord", "unavailable"), 0.0);
+    assert_eq!(entries("dsse", "created"), 0.0);
+    assert_eq!(entries("precert_entry", "created"), 1.0);
+    assert_eq!(entries("x509_entry", "created"), 0.0);
+
+    let certs = |issuer: &str, result: &str| {
+        sample(
+            &m,
+            &format!("sigstack_ca_certificates_total{{issuer=\"{issuer}\",result=\"{result}\"}}"),
+        )
+    };
+    assert_eq!(certs(&issuer, "issued"), 1.0);
+    assert_eq!(certs(&issuer, "rejected"), 1.0);
+    assert_eq!(certs("unknown", "rejected"), 1.0);
+    let rejections = |reason: &str| {
+        sample(
+            &m,
+            &format!("sigstack_ca_token_rejections_total{{reason=\"{reason}\"}}"),
+        )
+    };
+    assert_eq!(rejections("malformed"), 1.0);
+    // Another key of the same issuer: its `kid` is not among the issuer's keys.
+    assert_eq!(rejections("key_not_found"), 1.0);
+    assert_eq!(rejections("expired"), 0.0);
+
+    assert_eq!(sample(&m, "sigstack_tree_size{log=\"rekor\"}"), 1.0);
+    assert_eq!(sample(&m, "sigstack_tree_size{log=\"ct\"}"), 1.0);
+    assert_eq!(
+        sample(
+            &m,
+            "sigstack_proof_self_check_failures_total{log=\"rekor\"}"
+        ),
+        0.0
+    );
+    assert_eq!(
+        sample(&m, "sigstack_proof_self_check_failures_total{log=\"ct\"}"),
+        0.0
+    );
+    assert!(
+        m.contains("# TYPE sigstack_sequencer_batch_size histogram\n"),
+        "{m}"
+    );
+    // One batch per created entry.
+    assert!(sample(&m, "sigstack_sequencer_batch_size_count{log=\"rekor\"}") >= 1.0);
+    assert!(
+        sample(
+            &m,
+            "sigstack_sequencer_batch_size_bucket{log=\"rekor\",le=\"1\"}"
+        ) >= 1.0
+    );
+    assert!(
+        sample(
+            &m,
+            "sigstack_sequencer_integration_duration_seconds_count{log=\"ct\"}"
+        ) >= 1.0
+    );
+
+    let http = |route: &str, method: &str, status: u16| {
+        sample(
+            &m,
+            &format!(
+                "sigstack_http_request_duration_seconds_count{{route=\"{route}\",method=\"{method}\",status=\"{status}\"}}"
+            ),
+        )
+    };
+    assert_eq!(http("/api/v1/log/entries", "POST", 201), 1.0);
+    assert_eq!(http("/api/v1/log/entries", "POST", 409), 1.0);
+    assert_eq!(http("/api/v1/log/entries/{entryUUID}", "GET", 200), 1.0);
+    assert_eq!(http("/api/v1/signingCert", "POST", 201), 1.0);
+    assert_eq!(http("/api/v1/signingCert", "POST", 400), 2.0);
+    assert_eq!(http("/metrics", "GET", 200), 1.0);
+    assert_eq!(http("unmatched", "GET", 404), 1.0);
+    assert!(http("/healthz", "GET", 200) >= 2.0);
+    assert!(
+        !m.contains(&uuid) && !m.contains("/no/such/path"),
+        "raw paths must not become labels"
+    );
+    assert!(m.contains(
+        "sigstack_http_request_duration_seconds_bucket{route=\"/api/v1/signingCert\",method=\"POST\",status=\"201\",le=\"+Inf\"} 1\n"
+    ));
+}
