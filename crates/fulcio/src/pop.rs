@@ -115,11 +115,12 @@ fn pem_block(text: &[u8], labels: &[&str]) -> Option<Vec<u8>> {
 /// key policy.
 pub fn parse_public_key(bytes: &[u8]) -> Result<RequestKey> {
     let trimmed = trim_ascii(bytes);
+    // Only PEM text is trimmed: DER is binary, and its last byte may well be 0x0a or 0x20.
     let der = if trimmed.starts_with(b"-----BEGIN") {
         pem_block(trimmed, &["PUBLIC KEY"])
             .ok_or_else(|| Error::PublicKeyUnparsable("not a PUBLIC KEY PEM block".into()))?
     } else {
-        trimmed.to_vec()
+        bytes.to_vec()
     };
     let spki = SubjectPublicKeyInfoOwned::from_der(&der)
         .map_err(|e| Error::PublicKeyUnparsable(format!("not a SubjectPublicKeyInfo: {e}")))?;

@@ -229,7 +229,7 @@ fn ca_key_types() {
     // Ed25519 CA keys are refused (sigstore-python's SCT code and pyca reject them).
     let ed = std::fs::read_to_string(format!("{GOLDEN}/keys/ed25519.key.pem")).unwrap();
     assert!(CaKey::from_pem(&ed).is_err());
-    // SEC1 and encrypted PEM need conversion; garbage is refused.
+    // SEC1 PEM needs conversion; garbage is refused.
     assert!(CaKey::from_pem(
         "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n"
     )

@@ -314,3 +314,22 @@ fn malformed_and_tampered_csrs() {
     let lenient = format!("junk before\r\n{}trailing", good.replace('\n', "\r\n"));
     pop::verify_csr(lenient.as_bytes()).unwrap();
 }
+
+/// A DER key is binary: a last byte that happens to be ASCII whitespace (0x09, 0x0a, 0x0c,
+/// 0x0d, 0x20 — about one key in fifty) must not be trimmed away as if it were PEM text.
+#[test]
+fn der_keys_ending_in_a_whitespace_byte_parse() {
+    let key = (0..5000)
+        .map(|i| TestKey::es256(&format!("ws{i}")))
+        .find(|k| {
+            k.public_key_der()
+                .last()
+                .is_some_and(|b| b.is_ascii_whitespace())
+        })
+        .expect("one key in ~50 ends in a whitespace byte");
+    let message = "alice@example.com";
+    let sig = key.sign_raw(message.as_bytes());
+    let got = pop::verify_signed_challenge(&key.public_key_der(), &sig, message).unwrap();
+    assert_eq!(got.kind, KeyKind::EcdsaP256);
+    assert_eq!(got.spki_der, key.public_key_der());
+}

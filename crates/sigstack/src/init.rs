@@ -26,7 +26,12 @@ pub fn run(args: &InitArgs) -> Result<()> {
     let config = ensure_config(args)?;
 
     let ca_section = config.ca_section(dir)?;
-    let (_, made) = material::ca::ensure(dir, ca_section, &config.log.hostname)?;
+    let (_, made) = material::ca::ensure(
+        dir,
+        ca_section,
+        &config.log.hostname,
+        material::ca::password_from_env()?.as_deref(),
+    )?;
     for (path, how, what) in made {
         material::report(how, &path, what);
     }

@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 
 fn sigstack() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_sigstack"));
-    cmd.env("RUST_LOG", "warn");
+    cmd.env("RUST_LOG", "warn")
+        .env_remove("SIGSTACK_CA_KEY_PASSWORD");
     cmd
 }
 
@@ -229,6 +230,76 @@ fn serve_on_sqlite_until_sigterm_then_fsck() {
     let again = run(&["log", "fsck", "--data-dir", &data]);
     assert!(again.status.success(), "{}", text(&again.stderr));
     assert!(text(&again.stdout).contains("consistent with the previous clean check"));
+}
+
+#[test]
+fn encrypted_ca_keys_from_init_need_the_password_to_serve() {
+    const VAR: &str = "SIGSTACK_CA_KEY_PASSWORD";
+    let tmp = TempDir::new("encrypted-ca");
+    let data = tmp.data();
+    let out = sigstack()
+        .args(["init", "--data-dir", &data])
+        .env(VAR, "s3cret pass")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let dir = Path::new(&data);
+    for key in ["ca-root-key.pem", "ca-intermediate-key.pem"] {
+        let pem = text(&fs::read(dir.join(key)).unwrap());
+        assert!(
+            pem.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----\n"),
+            "{key}: {pem}"
+        );
+    }
+    let root_key = fs::read(dir.join("ca-root-key.pem")).unwrap();
+
+    // No password, or the wrong one: serve refuses, naming the file and the variable.
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    for password in [None, Some("wrong")] {
+        let mut cmd = sigstack();
+        cmd.args(["serve", "--data-dir", &data, "--listen", &listen]);
+        if let Some(p) = password {
+            cmd.env(VAR, p);
+        }
+        let out = cmd.output().unwrap();
+        assert!(!out.status.success(), "{password:?}");
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.contains("ca-intermediate-key.pem") && stderr.contains(VAR),
+            "{password:?}: {stderr}"
+        );
+    }
+    // init again keeps the keys, and also needs the password to check them.
+    let again = sigstack()
+        .args(["init", "--data-dir", &data])
+        .env(VAR, "s3cret pass")
+        .output()
+        .unwrap();
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    assert_eq!(fs::read(dir.join("ca-root-key.pem")).unwrap(), root_key);
+
+    // The right password: serve comes up with the CA.
+    let child = sigstack()
+        .args(["serve", "--data-dir", &data, "--listen", &listen])
+        .env(VAR, "s3cret pass")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut server = Server(child);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Some((200, _)) = get(port, "/healthz") {
+            break;
+        }
+        assert!(server.0.try_wait().unwrap().is_none(), "serve exited early");
+        assert!(Instant::now() < deadline, "serve did not come up");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let (status, body) = get(port, "/api/v1/rootCert").unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("BEGIN CERTIFICATE"), "{body}");
 }
 
 #[test]

@@ -149,8 +149,18 @@ impl CertificateAuthority {
     }
 
     /// Loads a CA from its PEM chain (issuing certificate first, root last) and the issuing
-    /// certificate's private key in PEM.
+    /// certificate's private key in PEM (unencrypted; see [`CaKey::from_pem`]).
     pub fn from_pem(chain_pem: &str, key_pem: &str) -> Result<Self, CertError> {
+        Self::from_pem_with_password(chain_pem, key_pem, None)
+    }
+
+    /// Like [`CertificateAuthority::from_pem`], with the password for an encrypted key (see
+    /// [`CaKey::from_pem_with_password`]).
+    pub fn from_pem_with_password(
+        chain_pem: &str,
+        key_pem: &str,
+        password: Option<&[u8]>,
+    ) -> Result<Self, CertError> {
         // x509-cert 0.2.5's chain loader underflows (panics in debug builds) on empty input.
         if chain_pem.trim().is_empty() {
             return Err(CertError::CaCertificate("empty chain".into()));
@@ -160,7 +170,7 @@ impl CertificateAuthority {
             .iter()
             .map(Encode::to_der)
             .collect::<Result<Vec<_>, _>>()?;
-        Self::from_parts(CaKey::from_pem(key_pem)?, chain)
+        Self::from_parts(CaKey::from_pem_with_password(key_pem, password)?, chain)
     }
 
     /// Checks the chain and the key, and derives what issuance needs from them.

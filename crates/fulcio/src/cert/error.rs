@@ -16,6 +16,13 @@ pub enum CertError {
     /// A CA key could not be loaded, generated or used.
     #[error("CA key: {0}")]
     Key(String),
+    /// The CA key is encrypted (`ENCRYPTED PRIVATE KEY`) and no password was given.
+    #[error("CA key: the key is encrypted and no password was given")]
+    KeyPasswordRequired,
+    /// The encrypted CA key does not decrypt with the password given: the password is wrong
+    /// (or the encrypted data is damaged).
+    #[error("CA key: the password does not decrypt the key (wrong password or damaged key)")]
+    KeyPassword,
     /// The CA certificates are unusable for issuing (no SKI, not a CA, chain does not link,
     /// key does not match).
     #[error("CA certificate: {0}")]

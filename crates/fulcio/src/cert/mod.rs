@@ -25,6 +25,6 @@ mod san;
 pub use ca::{CaSpec, CertificateAuthority, IssuedCertificate};
 pub use error::CertError;
 pub use extensions::{fulcio_extensions, Encoding, FulcioOid};
-pub use key::{verify_signature, CaKey, CaKeyAlgorithm};
+pub use key::{encrypt_pkcs8_pem, verify_signature, CaKey, CaKeyAlgorithm};
 pub use leaf::{CertificateProfile, Precertificate, LEAF_VALIDITY};
 pub use san::San;

@@ -44,7 +44,8 @@ pub struct CaSection {
     pub config: Option<String>,
     /// The CA chain, issuing certificate first, root last; one PEM file per entry.
     pub certificates: Vec<String>,
-    /// The issuing certificate's private key (PKCS#8 or PKCS#1 PEM, unencrypted).
+    /// The issuing certificate's private key (PKCS#8 or PKCS#1 PEM; an encrypted PKCS#8 key
+    /// is decrypted with `SIGSTACK_CA_KEY_PASSWORD`).
     pub key: String,
     /// `O=` of the CA certificates `init` makes (informational once they exist; the trusted
     /// root reads names from the certificates themselves).

@@ -12,7 +12,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use anyhow::{bail, Context as _, Result};
-use sigstack_fulcio::cert::{CaKey, CaKeyAlgorithm, CaSpec, CertificateAuthority};
+use sigstack_fulcio::cert::{
+    encrypt_pkcs8_pem, CaKey, CaKeyAlgorithm, CaSpec, CertError, CertificateAuthority,
+};
 
 use super::{Made, Steps};
 use crate::config::{files, in_data_dir, CaSection};
@@ -24,6 +26,20 @@ pub const CA_LIFETIME: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
 /// How far the CA certificates are backdated: a leaf must not predate its issuer, and the
 /// clocks of the machine that ran `init` and the one that serves may differ a little.
 const BACKDATE: Duration = Duration::from_secs(3600);
+
+/// The environment variable holding the CA keys' password: `init` encrypts the keys it makes
+/// with it, `serve` decrypts the issuing key with it.
+pub const PASSWORD_ENV: &str = "SIGSTACK_CA_KEY_PASSWORD";
+
+/// The CA key password from [`PASSWORD_ENV`]; unset or empty is no password.
+pub fn password_from_env() -> Result<Option<String>> {
+    match std::env::var(PASSWORD_ENV) {
+        Ok(p) if p.is_empty() => Ok(None),
+        Ok(p) => Ok(Some(p)),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => bail!("{PASSWORD_ENV} is not valid UTF-8"),
+    }
+}
 
 /// The files of the layout `init` makes (and can therefore complete).
 struct DefaultLayout {
@@ -52,15 +68,17 @@ impl DefaultLayout {
 
 /// For `init`: makes the CA chain `section` names if none of it exists, finishes one whose
 /// keys exist but whose certificates were never written, and otherwise checks it. Returns the
-/// loaded CA and what happened to each file.
+/// loaded CA and what happened to each file. With a `password`, new keys are written
+/// encrypted with it, and existing encrypted keys are read with it.
 pub fn ensure(
     dir: &Path,
     section: &CaSection,
     common_name: &str,
+    password: Option<&str>,
 ) -> Result<(CertificateAuthority, Steps)> {
     if !DefaultLayout::is(section) {
         // The operator's own files: check them, never create any.
-        let ca = load(dir, section)?;
+        let ca = load(dir, section, password)?;
         let mut made: Vec<_> = section
             .certificates
             .iter()
@@ -80,8 +98,8 @@ pub fn ensure(
     let certs = present(&layout.root_cert) || present(&layout.intermediate_cert);
     let keys_present = present(&layout.root_key) && present(&layout.intermediate_key);
     if all.iter().all(|p| present(p)) {
-        let ca = load(dir, section)?;
-        check_root_key(&layout, &ca)?;
+        let ca = load(dir, section, password)?;
+        check_root_key(&layout, &ca, password)?;
         return Ok((
             ca,
             vec![
@@ -108,8 +126,8 @@ pub fn ensure(
     if keys_present && !certs {
         // An `init` that stopped between writing the keys and the certificates: nothing can
         // have been issued, so certifying the existing keys now is safe.
-        let root = read_key(&layout.root_key)?;
-        let intermediate = read_key(&layout.intermediate_key)?;
+        let root = read_key(&layout.root_key, password)?;
+        let intermediate = read_key(&layout.intermediate_key, password)?;
         let ca = CertificateAuthority::create(&spec, root, Some(intermediate), now)
             .context("creating the CA certificates")?;
         write_certs(&layout, &ca)?;
@@ -141,33 +159,39 @@ pub fn ensure(
         CaKey::generate(CaKeyAlgorithm::EcdsaP256).context("generating the CA root key")?;
     let (intermediate, intermediate_der) =
         CaKey::generate(CaKeyAlgorithm::EcdsaP256).context("generating the CA intermediate key")?;
-    keys::create_new(
-        &layout.root_key,
-        &keys::pem_encode("PRIVATE KEY", &root_der),
-        0o600,
-    )?;
+    let key_pem = |der: &[u8]| -> Result<String> {
+        Ok(match password {
+            Some(p) => encrypt_pkcs8_pem(der, p.as_bytes()).context("encrypting a CA key")?,
+            None => keys::pem_encode("PRIVATE KEY", der),
+        })
+    };
+    keys::create_new(&layout.root_key, &key_pem(&root_der)?, 0o600)?;
     keys::create_new(
         &layout.intermediate_key,
-        &keys::pem_encode("PRIVATE KEY", &intermediate_der),
+        &key_pem(&intermediate_der)?,
         0o600,
     )?;
+    let (root_what, intermediate_what) = if password.is_some() {
+        (
+            "ECDSA P-256 CA root key, encrypted with SIGSTACK_CA_KEY_PASSWORD, mode 0600; keep \
+             it offline once init is done",
+            "ECDSA P-256 CA issuing key, encrypted with SIGSTACK_CA_KEY_PASSWORD, mode 0600",
+        )
+    } else {
+        (
+            "ECDSA P-256 CA root key, mode 0600; keep it offline once init is done",
+            "ECDSA P-256 CA issuing key, mode 0600",
+        )
+    };
     let ca = CertificateAuthority::create(&spec, root, Some(intermediate), now)
         .context("creating the CA certificates")?;
     write_certs(&layout, &ca)?;
     Ok((
         ca,
         vec![
-            (
-                layout.root_key,
-                Made::Created,
-                "ECDSA P-256 CA root key, mode 0600; keep it offline once init is done",
-            ),
+            (layout.root_key, Made::Created, root_what),
             (layout.root_cert, Made::Created, "CA root certificate"),
-            (
-                layout.intermediate_key,
-                Made::Created,
-                "ECDSA P-256 CA issuing key, mode 0600",
-            ),
+            (layout.intermediate_key, Made::Created, intermediate_what),
             (
                 layout.intermediate_cert,
                 Made::Created,
@@ -178,8 +202,13 @@ pub fn ensure(
 }
 
 /// For `serve` and `trust-root`: the CA `section` names, chain checked (each certificate a
-/// CA, each issued by the next, the key matching the first).
-pub fn load(dir: &Path, section: &CaSection) -> Result<CertificateAuthority> {
+/// CA, each issued by the next, the key matching the first). An encrypted key is decrypted
+/// with `password` (from [`PASSWORD_ENV`]).
+pub fn load(
+    dir: &Path,
+    section: &CaSection,
+    password: Option<&str>,
+) -> Result<CertificateAuthority> {
     let mut chain = String::new();
     for cert in &section.certificates {
         let path = in_data_dir(dir, cert);
@@ -207,33 +236,54 @@ pub fn load(dir: &Path, section: &CaSection) -> Result<CertificateAuthority> {
             key_path.display()
         )
     })?;
-    if key.contains("ENCRYPTED PRIVATE KEY") {
-        bail!(
-            "{} (key `ca.key`) is encrypted, which sigstack cannot read yet: decrypt it with \
-             `openssl pkcs8 -in KEY -out KEY.plain` and protect the file by its permissions",
-            key_path.display()
-        );
-    }
-    CertificateAuthority::from_pem(&chain, &key).with_context(|| {
-        format!(
-            "the CA chain ({}) and key {} do not make a usable CA",
-            section.certificates.join(", "),
-            key_path.display()
-        )
-    })
+    CertificateAuthority::from_pem_with_password(&chain, &key, password.map(str::as_bytes))
+        .map_err(|e| key_error(e, &key_path, " (key `ca.key`)"))
+        .with_context(|| {
+            format!(
+                "the CA chain ({}) and key {} do not make a usable CA",
+                section.certificates.join(", "),
+                key_path.display()
+            )
+        })
 }
 
-fn read_key(path: &Path) -> Result<CaKey> {
+/// Turns a missing or wrong password into an error naming the file (and `which`, the
+/// configuration key) and [`PASSWORD_ENV`].
+fn key_error(e: CertError, path: &Path, which: &str) -> anyhow::Error {
+    match e {
+        CertError::KeyPasswordRequired => anyhow::anyhow!(
+            "{}{which} is encrypted: set {PASSWORD_ENV} to its password",
+            path.display()
+        ),
+        CertError::KeyPassword => anyhow::anyhow!(
+            "{}{which} does not decrypt with the password in {PASSWORD_ENV} \
+             (wrong password, or a damaged file)",
+            path.display()
+        ),
+        other => other.into(),
+    }
+}
+
+fn read_key(path: &Path, password: Option<&str>) -> Result<CaKey> {
     let text = fs::read_to_string(path)
         .with_context(|| format!("cannot read the CA key {}", path.display()))?;
-    CaKey::from_pem(&text).with_context(|| format!("{}: not a usable CA key", path.display()))
+    CaKey::from_pem_with_password(&text, password.map(str::as_bytes)).map_err(|e| match e {
+        e @ (CertError::KeyPasswordRequired | CertError::KeyPassword) => key_error(e, path, ""),
+        other => {
+            anyhow::Error::from(other).context(format!("{}: not a usable CA key", path.display()))
+        }
+    })
 }
 
 /// The root key must be the one the root certificate certifies, or a future intermediate
 /// made with it would not chain to what clients trust.
-fn check_root_key(layout: &DefaultLayout, ca: &CertificateAuthority) -> Result<()> {
+fn check_root_key(
+    layout: &DefaultLayout,
+    ca: &CertificateAuthority,
+    password: Option<&str>,
+) -> Result<()> {
     use x509_cert::der::{Decode as _, Encode as _};
-    let key = read_key(&layout.root_key)?;
+    let key = read_key(&layout.root_key, password)?;
     let root = x509_cert::Certificate::from_der(ca.root_der())
         .context("parsing the CA root certificate")?;
     let spki = key
@@ -296,7 +346,7 @@ mod tests {
     fn creates_then_keeps_a_two_level_chain() {
         let dir = temp_dir("create");
         let section = CaSection::new("example");
-        let (ca, made) = ensure(&dir, &section, "ca.test").unwrap();
+        let (ca, made) = ensure(&dir, &section, "ca.test", None).unwrap();
         assert!(made.iter().all(|(_, m, _)| *m == Made::Created));
         assert_eq!(ca.chain_der().len(), 2);
         #[cfg(unix)]
@@ -306,7 +356,7 @@ mod tests {
             assert_eq!(mode & 0o777, 0o600, "{key}");
         }
         let before: Vec<Vec<u8>> = all_files(&dir);
-        let (again, made) = ensure(&dir, &section, "ca.test").unwrap();
+        let (again, made) = ensure(&dir, &section, "ca.test", None).unwrap();
         assert!(made.iter().all(|(_, m, _)| *m == Made::Kept));
         assert_eq!(again.chain_der(), ca.chain_der());
         assert_eq!(all_files(&dir), before);
@@ -317,17 +367,17 @@ mod tests {
     fn certifies_keys_left_by_an_interrupted_init() {
         let dir = temp_dir("resume");
         let section = CaSection::new("example");
-        ensure(&dir, &section, "ca.test").unwrap();
+        ensure(&dir, &section, "ca.test", None).unwrap();
         let root_key = fs::read(dir.join(files::CA_ROOT_KEY)).unwrap();
         fs::remove_file(dir.join(files::CA_ROOT_CERT)).unwrap();
         fs::remove_file(dir.join(files::CA_INTERMEDIATE_CERT)).unwrap();
-        let (_, made) = ensure(&dir, &section, "ca.test").unwrap();
+        let (_, made) = ensure(&dir, &section, "ca.test", None).unwrap();
         assert_eq!(
             made.iter().filter(|(_, m, _)| *m == Made::Created).count(),
             2
         );
         assert_eq!(fs::read(dir.join(files::CA_ROOT_KEY)).unwrap(), root_key);
-        assert!(load(&dir, &section).is_ok());
+        assert!(load(&dir, &section, None).is_ok());
         fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -335,9 +385,9 @@ mod tests {
     fn partial_or_mismatched_files_are_refused() {
         let dir = temp_dir("partial");
         let section = CaSection::new("example");
-        ensure(&dir, &section, "ca.test").unwrap();
+        ensure(&dir, &section, "ca.test", None).unwrap();
         fs::remove_file(dir.join(files::CA_INTERMEDIATE_KEY)).unwrap();
-        let e = format!("{:#}", ensure(&dir, &section, "ca.test").unwrap_err());
+        let e = format!("{:#}", ensure(&dir, &section, "ca.test", None).unwrap_err());
         assert!(e.contains(files::CA_INTERMEDIATE_KEY), "{e}");
         // The wrong issuing key is caught by load, naming the files.
         let (_, other) = CaKey::generate(CaKeyAlgorithm::EcdsaP256).unwrap();
@@ -346,7 +396,7 @@ mod tests {
             keys::pem_encode("PRIVATE KEY", &other),
         )
         .unwrap();
-        let e = format!("{:#}", load(&dir, &section).unwrap_err());
+        let e = format!("{:#}", load(&dir, &section, None).unwrap_err());
         assert!(e.contains(files::CA_INTERMEDIATE_KEY), "{e}");
         fs::remove_dir_all(&dir).unwrap();
     }
@@ -360,7 +410,7 @@ mod tests {
             key: "mine-key.pem".into(),
             organization: None,
         };
-        let e = format!("{:#}", ensure(&dir, &section, "x").unwrap_err());
+        let e = format!("{:#}", ensure(&dir, &section, "x", None).unwrap_err());
         assert!(
             e.contains("mine.pem") && e.contains("ca.certificates"),
             "{e}"

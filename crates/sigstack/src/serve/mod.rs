@@ -76,7 +76,8 @@ pub async fn run(mut args: ServeArgs) -> Result<()> {
     };
     let ca = if components.contains(&Component::Ca) {
         let section = config.ca_section(dir)?;
-        let authority = material::ca::load(dir, section)?;
+        let authority =
+            material::ca::load(dir, section, material::ca::password_from_env()?.as_deref())?;
         let dev_section = if args.dev_oidc {
             config.dev_oidc.as_ref()
         } else {
