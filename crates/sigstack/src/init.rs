@@ -14,9 +14,13 @@ use anyhow::{bail, Context as _, Result};
 use ring::rand::{SecureRandom as _, SystemRandom};
 
 use crate::cli::InitArgs;
-use crate::config::{check_hostname, CaSection, Config, CtSection, DevOidcSection, CONFIG_FILE};
+use crate::config::{
+    absolute_data_dir, check_hostname, CaSection, Config, CtSection, DevOidcSection, CONFIG_FILE,
+};
 use crate::keys::{self, PRIVATE_KEY_FILE, PUBLIC_KEY_FILE};
 use crate::material;
+use crate::trust;
+use crate::up::TRUST_DIR;
 
 /// Runs `init`, printing one line per thing made or kept and then the next commands.
 pub fn run(args: &InitArgs) -> Result<()> {
@@ -44,6 +48,17 @@ pub fn run(args: &InitArgs) -> Result<()> {
         }
     }
 
+    // The trust material is public and derived from the keys above, so unlike them it is
+    // (re)written every time; `up` rewrites it again for the address it actually listens on.
+    let abs = absolute_data_dir(dir)?;
+    let base = config.local_base_url()?;
+    let out = abs.join(TRUST_DIR);
+    trust::write(&abs, &config, &base, &out)?;
+    println!(
+        "wrote   {} (what clients need to trust {base})",
+        out.display()
+    );
+
     let ct = config.ct_section(dir)?;
     println!(
         "log `{}`, tree ID {} (entry ID prefix {:016x}); CT log tree ID {}",
@@ -56,11 +71,9 @@ pub fn run(args: &InitArgs) -> Result<()> {
     };
     println!("next:   sigstack serve --data-dir {}{dev}", dir.display());
     println!(
-        "then:   sigstack trust-root --data-dir {} --out {}  (what clients need to trust \
-         http://{})",
-        dir.display(),
-        dir.join("trust").display(),
-        config.server.listen
+        "then:   give clients {}/cosign.env (or run `sigstack trust-root --url` for the \
+         address they will use)",
+        out.display()
     );
     if ca_section.config.is_none() && config.dev_oidc.is_none() {
         println!(

@@ -121,6 +121,14 @@ fn init_makes_a_data_directory_and_never_replaces_the_key() {
     let config = text(&fs::read(dir.join("sigstack.toml")).unwrap());
     assert!(config.contains("hostname = \"log.test\""), "{config}");
     assert!(config.contains("url = \"sqlite:sigstack.db\""), "{config}");
+    // Trust material for the configured address, ready for clients.
+    let root = text(&fs::read(dir.join("trust/trusted_root.json")).unwrap());
+    assert!(
+        root.contains("application/vnd.dev.sigstore.trustedroot+json;version=0.1"),
+        "{root}"
+    );
+    let env = text(&fs::read(dir.join("trust/cosign.env")).unwrap());
+    assert!(env.contains("SIGSTORE_REKOR_PUBLIC_KEY="), "{env}");
 
     let again = run(&["init", "--data-dir", &data]);
     assert!(again.status.success(), "{}", text(&again.stderr));
