@@ -4,95 +4,15 @@
 //! suite is `tests/e2e/rekor-clients.sh`.
 #![allow(clippy::unwrap_used, missing_docs)]
 
+mod support;
+
+use support::*;
+
 use std::fs;
-use std::io::{Read as _, Write as _};
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::io::Read as _;
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn sigstack() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sigstack"));
-    cmd.env("RUST_LOG", "warn")
-        .env_remove("SIGSTACK_CA_KEY_PASSWORD");
-    cmd
-}
-
-fn run(args: &[&str]) -> Output {
-    sigstack().args(args).output().unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos();
-        let dir = std::env::temp_dir().join(format!(
-            "sigstack-cli-{name}-{}-{nanos}",
-            std::process::id()
-        ));
-        fs::create_dir_all(&dir).unwrap();
-        Self(dir)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-
-    fn data(&self) -> String {
-        self.0.join("data").display().to_string()
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
-/// Kills the server if a test fails before stopping it.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A minimal HTTP/1.1 GET; returns (status, body).
-fn get(port: u16, path: &str) -> Option<(u16, String)> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .ok()?;
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-    )
-    .ok()?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).ok()?;
-    let status = response.split(' ').nth(1)?.parse().ok()?;
-    let body = response.split_once("\r\n\r\n")?.1.to_owned();
-    Some((status, body))
-}
 
 #[test]
 fn init_makes_a_data_directory_and_never_replaces_the_key() {
@@ -195,14 +115,14 @@ fn serve_on_sqlite_until_sigterm_then_fsck() {
 
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        if let Some((200, _)) = get(port, "/healthz") {
+        if try_get(port, "/healthz").is_some_and(|r| r.status == 200) {
             break;
         }
         assert!(server.0.try_wait().unwrap().is_none(), "serve exited early");
         assert!(Instant::now() < deadline, "serve did not come up");
         std::thread::sleep(Duration::from_millis(50));
     }
-    let (status, body) = get(port, "/api/v1/log").unwrap();
+    let Response { status, body, .. } = get(port, "/api/v1/log");
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("\"treeSize\":0"), "{body}");
     assert!(body.contains("log.test - "), "{body}");
@@ -298,14 +218,14 @@ fn encrypted_ca_keys_from_init_need_the_password_to_serve() {
     let mut server = Server(child);
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        if let Some((200, _)) = get(port, "/healthz") {
+        if try_get(port, "/healthz").is_some_and(|r| r.status == 200) {
             break;
         }
         assert!(server.0.try_wait().unwrap().is_none(), "serve exited early");
         assert!(Instant::now() < deadline, "serve did not come up");
         std::thread::sleep(Duration::from_millis(50));
     }
-    let (status, body) = get(port, "/api/v1/rootCert").unwrap();
+    let Response { status, body, .. } = get(port, "/api/v1/rootCert");
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("BEGIN CERTIFICATE"), "{body}");
 }

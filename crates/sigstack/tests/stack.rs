@@ -5,149 +5,15 @@
 //! `tests/e2e/keyless.sh`.
 #![allow(clippy::unwrap_used, missing_docs)]
 
+mod support;
+
+use support::*;
+
 use std::fs;
-use std::io::{Read as _, Write as _};
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use ring::rand::SystemRandom;
-use ring::signature::{EcdsaKeyPair, KeyPair as _, ECDSA_P256_SHA256_ASN1_SIGNING};
-
-fn sigstack() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sigstack"));
-    cmd.env("RUST_LOG", "warn");
-    cmd
-}
-
-fn run(args: &[&str]) -> Output {
-    sigstack().args(args).output().unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos();
-        let dir = std::env::temp_dir().join(format!(
-            "sigstack-stack-{name}-{}-{nanos}",
-            std::process::id()
-        ));
-        fs::create_dir_all(&dir).unwrap();
-        Self(dir)
-    }
-
-    fn join(&self, p: &str) -> String {
-        self.0.join(p).display().to_string()
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A minimal HTTP/1.1 request; returns (status, body).
-fn request(port: u16, method: &str, path: &str, headers: &str, body: &str) -> (u16, String) {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{headers}\
-         Content-Length: {}\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let status = response.split(' ').nth(1).unwrap().parse().unwrap();
-    let body = response.split_once("\r\n\r\n").unwrap().1.to_owned();
-    (status, body)
-}
-
-fn get(port: u16, path: &str) -> (u16, String) {
-    request(port, "GET", path, "", "")
-}
-
-/// Starts `serve ARGS` on a free port and waits for `/healthz`.
-fn serve(args: &[&str]) -> (Server, u16) {
-    let port = free_port();
-    let listen = format!("127.0.0.1:{port}");
-    let child = sigstack()
-        .arg("serve")
-        .args(args)
-        .args(["--listen", &listen])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut server = Server(child);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() && get(port, "/healthz").0 == 200 {
-            break;
-        }
-        assert!(server.0.try_wait().unwrap().is_none(), "serve exited early");
-        assert!(Instant::now() < deadline, "serve did not come up");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    (server, port)
-}
-
-/// An ECDSA P-256 key: (pair, DER SPKI).
-fn p256_key() -> (EcdsaKeyPair, Vec<u8>) {
-    let rng = SystemRandom::new();
-    let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng).unwrap();
-    let pair =
-        EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref(), &rng).unwrap();
-    // SubjectPublicKeyInfo { id-ecPublicKey, prime256v1 } header, then the point.
-    let mut spki = hex::decode("3059301306072a8648ce3d020106082a8648ce3d030107034200").unwrap();
-    spki.extend_from_slice(pair.public_key().as_ref());
-    (pair, spki)
-}
-
-/// `POST /api/v1/signingCert` as cosign 2.5 sends it, for a fresh key proving `email`.
-fn signing_cert_v1(port: u16, token: &str, email: &str) -> (u16, String) {
-    let (pair, spki) = p256_key();
-    let signature = pair.sign(&SystemRandom::new(), email.as_bytes()).unwrap();
-    let body = serde_json::json!({
-        "publicKey": {"content": STANDARD.encode(&spki), "algorithm": "ecdsa"},
-        "signedEmailAddress": STANDARD.encode(signature.as_ref()),
-    })
-    .to_string();
-    let headers = format!("Authorization: Bearer {token}\r\nContent-Type: application/json\r\n");
-    request(port, "POST", "/api/v1/signingCert", &headers, &body)
-}
 
 fn pem_certificates(text: &str) -> Vec<Vec<u8>> {
     text.split("-----BEGIN CERTIFICATE-----")
@@ -164,24 +30,10 @@ fn pem_certificates(text: &str) -> Vec<Vec<u8>> {
         .collect()
 }
 
-fn init_dev(tmp: &TempDir) -> String {
-    let data = tmp.join("data");
-    let out = run(&[
-        "init",
-        "--data-dir",
-        &data,
-        "--dev-oidc",
-        "--hostname",
-        "stack.test",
-    ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    data
-}
-
 #[test]
 fn keyless_certificate_from_a_dev_token() {
     let tmp = TempDir::new("keyless");
-    let data = init_dev(&tmp);
+    let data = init_dev(&tmp, "data", "stack.test");
     let dir = Path::new(&data);
     for file in [
         "ca-root.pem",
@@ -196,10 +48,14 @@ fn keyless_certificate_from_a_dev_token() {
         assert!(dir.join(file).is_file(), "{file}");
     }
     let (_server, port) = serve(&["--data-dir", &data, "--dev-oidc"]);
-    let (status, body) = get(port, "/readyz");
+    let Response { status, body, .. } = get(port, "/readyz");
     assert_eq!(status, 200, "{body}");
 
-    let (status, config) = get(port, "/api/v2/configuration");
+    let Response {
+        status,
+        body: config,
+        ..
+    } = get(port, "/api/v2/configuration");
     assert_eq!(status, 200);
     assert!(config.contains("/dev-oidc"), "{config}");
 
@@ -209,7 +65,11 @@ fn keyless_certificate_from_a_dev_token() {
     let token = text(&token.stdout).trim().to_owned();
     assert_eq!(token.matches('.').count(), 2, "{token}");
 
-    let (status, chain) = signing_cert_v1(port, &token, email);
+    let Response {
+        status,
+        body: chain,
+        ..
+    } = signing_cert_v1(port, &token, email);
     assert_eq!(status, 201, "{chain}");
     let certs = pem_certificates(&chain);
     assert_eq!(certs.len(), 3, "{chain}");
@@ -217,7 +77,9 @@ fn keyless_certificate_from_a_dev_token() {
     assert_eq!(certs[2], root[0]);
 
     // The precertificate went to the CT log, which answers on the same listener.
-    let (status, sth) = get(port, "/ct/v1/get-sth");
+    let Response {
+        status, body: sth, ..
+    } = get(port, "/ct/v1/get-sth");
     assert_eq!(status, 200, "{sth}");
     assert!(sth.contains("\"tree_size\":1"), "{sth}");
 
@@ -261,49 +123,54 @@ fn keyless_certificate_from_a_dev_token() {
 #[test]
 fn a_token_from_another_dev_issuer_is_refused() {
     let tmp = TempDir::new("forged");
-    let data = init_dev(&tmp);
+    let data = init_dev(&tmp, "data", "stack.test");
     // Same issuer URL (same default listen address), different key.
     let other = TempDir::new("forged-other");
-    let other_data = init_dev(&other);
+    let other_data = init_dev(&other, "data", "stack.test");
     let (_server, port) = serve(&["--data-dir", &data, "--dev-oidc"]);
     let token = run(&["dev-token", "--data-dir", &other_data]);
     let token = text(&token.stdout).trim().to_owned();
     let headers = format!("Authorization: Bearer {token}\r\nContent-Type: application/json\r\n");
-    let (status, body) = request(port, "POST", "/api/v2/signingCert", &headers, "{}");
+    let Response { status, body, .. } =
+        request(port, "POST", "/api/v2/signingCert", &headers, "{}");
     assert!((400..500).contains(&status), "{status} {body}");
     assert!(!body.contains("BEGIN CERTIFICATE"), "{body}");
-    let (_, sth) = get(port, "/ct/v1/get-sth");
+    let Response {
+        status: _,
+        body: sth,
+        ..
+    } = get(port, "/ct/v1/get-sth");
     assert!(sth.contains("\"tree_size\":0"), "{sth}");
 }
 
 #[test]
 fn components_and_the_ca_without_issuers() {
     let tmp = TempDir::new("components");
-    let data = init_dev(&tmp);
+    let data = init_dev(&tmp, "data", "stack.test");
 
     // The transparency log alone: the CA's paths say they are not served here.
     {
         let (_server, port) = serve(&["log", "--data-dir", &data]);
-        assert_eq!(get(port, "/api/v1/log").0, 200);
-        let (status, body) = get(port, "/api/v2/configuration");
+        assert_eq!(get(port, "/api/v1/log").status, 200);
+        let Response { status, body, .. } = get(port, "/api/v2/configuration");
         assert_eq!(status, 404, "{body}");
         assert!(body.contains("certificate authority"), "{body}");
-        assert_eq!(get(port, "/ct/v1/get-sth").0, 404);
+        assert_eq!(get(port, "/ct/v1/get-sth").status, 404);
     }
     // The CA alone uses the CT log but does not serve its API.
     {
         let (_server, port) = serve(&["ca", "--data-dir", &data]);
-        assert_eq!(get(port, "/api/v2/trustBundle").0, 200);
-        assert_eq!(get(port, "/ct/v1/get-sth").0, 404);
+        assert_eq!(get(port, "/api/v2/trustBundle").status, 200);
+        assert_eq!(get(port, "/ct/v1/get-sth").status, 404);
         // No --dev-oidc and no ca.config: no issuers, so every request is refused.
-        let (status, body) = get(port, "/api/v2/configuration");
+        let Response { status, body, .. } = get(port, "/api/v2/configuration");
         assert_eq!(status, 200);
         assert!(body.contains("\"issuers\":[]"), "{body}");
     }
     {
         let (_server, port) = serve(&["ct", "--data-dir", &data]);
-        assert_eq!(get(port, "/ct/v1/get-sth").0, 200);
-        assert_eq!(get(port, "/api/v1/log").0, 404);
+        assert_eq!(get(port, "/ct/v1/get-sth").status, 200);
+        assert_eq!(get(port, "/api/v1/log").status, 404);
     }
 
     // A data directory from before the CA existed keeps serving its log, and `init`
@@ -318,8 +185,8 @@ fn components_and_the_ca_without_issuers() {
     fs::write(&path, &before_ca).unwrap();
     {
         let (_server, port) = serve(&["--data-dir", &old]);
-        assert_eq!(get(port, "/api/v1/log").0, 200);
-        assert_eq!(get(port, "/api/v2/configuration").0, 404);
+        assert_eq!(get(port, "/api/v1/log").status, 200);
+        assert_eq!(get(port, "/api/v2/configuration").status, 404);
     }
     let out = run(&["serve", "ca", "--data-dir", &old, "--listen", "127.0.0.1:0"]);
     assert!(!out.status.success());
@@ -342,7 +209,7 @@ fn components_and_the_ca_without_issuers() {
 #[test]
 fn bad_stack_configuration_names_file_and_key() {
     let tmp = TempDir::new("badstack");
-    let data = init_dev(&tmp);
+    let data = init_dev(&tmp, "data", "stack.test");
     let path = Path::new(&data).join("sigstack.toml");
     let config = fs::read_to_string(&path).unwrap();
     let tree_id = config
@@ -403,7 +270,7 @@ fn bad_stack_configuration_names_file_and_key() {
 #[test]
 fn issuers_from_a_fulcio_config_file_with_a_static_jwks() {
     let tmp = TempDir::new("caconfig");
-    let data = init_dev(&tmp);
+    let data = init_dev(&tmp, "data", "stack.test");
     let dir = Path::new(&data);
     let config = fs::read_to_string(dir.join("sigstack.toml")).unwrap();
     let issuer = config
@@ -430,7 +297,11 @@ fn issuers_from_a_fulcio_config_file_with_a_static_jwks() {
         "carol@stack.test",
     ]);
     let token = text(&token.stdout).trim().to_owned();
-    let (status, chain) = signing_cert_v1(port, &token, "carol@stack.test");
+    let Response {
+        status,
+        body: chain,
+        ..
+    } = signing_cert_v1(port, &token, "carol@stack.test");
     assert_eq!(status, 201, "{chain}");
     drop(server);
 

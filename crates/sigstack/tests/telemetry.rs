@@ -4,160 +4,17 @@
 //! latencies by matched route; `X-Request-Id` is echoed (or generated).
 #![allow(clippy::unwrap_used, missing_docs)]
 
+mod support;
+
+use support::*;
+
 use std::fs;
-use std::io::{Read as _, Write as _};
-use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use ring::digest::{digest, SHA256};
 use ring::rand::SystemRandom;
-use ring::signature::{EcdsaKeyPair, KeyPair as _, ECDSA_P256_SHA256_ASN1_SIGNING};
-
-fn sigstack() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sigstack"));
-    cmd.env("RUST_LOG", "warn");
-    cmd
-}
-
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos();
-        let dir = std::env::temp_dir().join(format!(
-            "sigstack-telemetry-{name}-{}-{nanos}",
-            std::process::id()
-        ));
-        fs::create_dir_all(&dir).unwrap();
-        Self(dir)
-    }
-
-    fn join(&self, p: &str) -> String {
-        self.0.join(p).display().to_string()
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-struct Response {
-    status: u16,
-    headers: String,
-    body: String,
-}
-
-impl Response {
-    fn header(&self, name: &str) -> Option<String> {
-        self.headers.lines().find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
-        })
-    }
-}
-
-fn request(port: u16, method: &str, path: &str, headers: &str, body: &str) -> Response {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{headers}\
-         Content-Length: {}\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut raw = String::new();
-    stream.read_to_string(&mut raw).unwrap();
-    let (head, body) = raw.split_once("\r\n\r\n").unwrap();
-    Response {
-        status: head.split(' ').nth(1).unwrap().parse().unwrap(),
-        headers: head.to_owned(),
-        body: body.to_owned(),
-    }
-}
-
-fn get(port: u16, path: &str) -> Response {
-    request(port, "GET", path, "", "")
-}
-
-fn serve(data: &str) -> (Server, u16) {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = sigstack()
-        .args(["serve", "--data-dir", data, "--dev-oidc", "--listen"])
-        .arg(format!("127.0.0.1:{port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut server = Server(child);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() && get(port, "/healthz").status == 200 {
-            break;
-        }
-        assert!(server.0.try_wait().unwrap().is_none(), "serve exited early");
-        assert!(Instant::now() < deadline, "serve did not come up");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    (server, port)
-}
-
-fn init_dev(tmp: &TempDir, name: &str) -> String {
-    let data = tmp.join(name);
-    let out = sigstack()
-        .args(["init", "--data-dir", &data, "--dev-oidc"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    data
-}
-
-fn dev_token(data: &str, email: &str) -> String {
-    let out = sigstack()
-        .args(["dev-token", "--data-dir", data, "--email", email])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
-}
-
-fn p256_key() -> (EcdsaKeyPair, Vec<u8>) {
-    let rng = SystemRandom::new();
-    let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng).unwrap();
-    let pair =
-        EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref(), &rng).unwrap();
-    let mut spki = hex::decode("3059301306072a8648ce3d020106082a8648ce3d030107034200").unwrap();
-    spki.extend_from_slice(pair.public_key().as_ref());
-    (pair, spki)
-}
 
 /// A hashedrekord entry for a fresh key signing `artifact`.
 fn hashedrekord(artifact: &[u8]) -> String {
@@ -190,18 +47,6 @@ fn hashedrekord(artifact: &[u8]) -> String {
     .to_string()
 }
 
-fn signing_cert_v1(port: u16, token: &str, email: &str) -> Response {
-    let (pair, spki) = p256_key();
-    let signature = pair.sign(&SystemRandom::new(), email.as_bytes()).unwrap();
-    let body = serde_json::json!({
-        "publicKey": {"content": STANDARD.encode(&spki), "algorithm": "ecdsa"},
-        "signedEmailAddress": STANDARD.encode(signature.as_ref()),
-    })
-    .to_string();
-    let headers = format!("Authorization: Bearer {token}\r\nContent-Type: application/json\r\n");
-    request(port, "POST", "/api/v1/signingCert", &headers, &body)
-}
-
 /// The value of the sample `series` (the whole `name{labels}` text) in `metrics`.
 fn sample(metrics: &str, series: &str) -> f64 {
     metrics
@@ -215,8 +60,8 @@ fn sample(metrics: &str, series: &str) -> f64 {
 #[test]
 fn metrics_count_what_the_stack_did() {
     let tmp = TempDir::new("metrics");
-    let data = init_dev(&tmp, "data");
-    let other = init_dev(&tmp, "other");
+    let data = init_dev(&tmp, "data", "telemetry.test");
+    let other = init_dev(&tmp, "other", "telemetry.test");
     let config = fs::read_to_string(PathBuf::from(&data).join("sigstack.toml")).unwrap();
     let issuer = config
         .lines()
@@ -224,7 +69,7 @@ fn metrics_count_what_the_stack_did() {
         .unwrap()
         .trim_matches('"')
         .to_owned();
-    let (_server, port) = serve(&data);
+    let (_server, port) = serve(&["--data-dir", &data, "--dev-oidc"]);
     assert_eq!(get(port, "/readyz").status, 200);
 
     // The transparency log: one created, one duplicate, one refused.
