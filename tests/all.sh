@@ -22,6 +22,8 @@ pg_isready -h 127.0.0.1 -p 5432
 export SIGSTACK_TEST_POSTGRES_URL="${SIGSTACK_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
 # Switches on the Rust tests that drive the real clients (installed below).
 export SIGSTACK_REAL_CLIENTS=1
+# A run from scratch gains nothing from incremental caches; they only cost disk.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 
 step "Real Sigstore clients"
 bash tests/install-clients.sh
