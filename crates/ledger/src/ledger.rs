@@ -18,6 +18,7 @@ use crate::cache::TileCache;
 use crate::clock::Clock;
 use crate::error::LedgerError;
 use crate::metrics::{Metrics, MetricsSnapshot};
+use crate::point_reads::{PointReadLimits, PointReads};
 use crate::recent::RecentEntries;
 use crate::sequencer::{Command, Committed, Job, Sequencer};
 use crate::store::{ShardId, Store, StoredEntry, TreeState};
@@ -43,11 +44,18 @@ pub struct LedgerConfig {
     /// Bytes of the newest committed entries the writer keeps in memory, so reads of fresh
     /// entries (the common case) skip the store. 0 disables it.
     pub recent_entries_bytes: usize,
+    /// Store queries that single-entry reads may have in flight at once; reads arriving
+    /// while all are busy share the next query (see `point_reads`). Keep it at or below the
+    /// engine's read connections.
+    pub point_read_slots: usize,
+    /// Most single-entry reads one store query answers.
+    pub point_read_batch: usize,
 }
 
 impl LedgerConfig {
     /// The defaults for `shard`: batches of up to 1024 entries or 2 ms, 16384 queued
-    /// submissions, lease retried every second, 4096 cached tiles.
+    /// submissions, lease retried every second, 4096 cached tiles, single-entry reads
+    /// coalesced over 2 query slots in batches of up to 128.
     pub fn new(shard: ShardId) -> Self {
         Self {
             shard,
@@ -57,6 +65,8 @@ impl LedgerConfig {
             lease_retry: Duration::from_secs(1),
             tile_cache_tiles: 4096,
             recent_entries_bytes: 32 << 20,
+            point_read_slots: 2,
+            point_read_batch: 128,
         }
     }
 }
@@ -172,6 +182,7 @@ impl<S: Store> Shared<S> {
 pub struct Ledger<S: Store> {
     pub(crate) shared: Arc<Shared<S>>,
     tx: mpsc::Sender<Command>,
+    reads: PointReads,
 }
 
 impl<S: Store> Clone for Ledger<S> {
@@ -179,6 +190,7 @@ impl<S: Store> Clone for Ledger<S> {
         Self {
             shared: Arc::clone(&self.shared),
             tx: self.tx.clone(),
+            reads: self.reads.clone(),
         }
     }
 }
@@ -199,6 +211,15 @@ impl<S: Store> Ledger<S> {
             return Err(LedgerError::Internal("max_batch must be at least 1".into()));
         }
         let (tx, rx) = mpsc::channel(config.queue_capacity.max(1));
+        let reads = PointReads::start(
+            Arc::clone(&store),
+            config.shard,
+            PointReadLimits {
+                slots: config.point_read_slots,
+                max_batch: config.point_read_batch,
+                queue: config.queue_capacity,
+            },
+        );
         let shared = Arc::new(Shared {
             store,
             cache: TileCache::new(config.tile_cache_tiles),
@@ -213,7 +234,7 @@ impl<S: Store> Ledger<S> {
         });
         let sequencer = Sequencer::start(Arc::clone(&shared), rx).await?;
         tokio::spawn(sequencer.run());
-        Ok(Self { shared, tx })
+        Ok(Self { shared, tx, reads })
     }
 
     /// Queues `s` for the next batch and waits until it is durably integrated. Fails fast
@@ -313,15 +334,12 @@ impl<S: Store> Ledger<S> {
         if let Some(entry) = self.shared.recent.get(index) {
             return Ok(Some(entry));
         }
-        let Some(end) = index.checked_add(1) else {
-            return Ok(None);
-        };
-        let entries = self
-            .shared
-            .store
-            .read_entries(self.shared.shard(), index, end)
-            .await?;
-        Ok(entries.into_iter().find(|e| e.index == index))
+        self.reads.entry(index).await
+    }
+
+    /// Single-entry reads waiting for a store query slot right now.
+    pub fn queued_point_reads(&self) -> usize {
+        self.reads.queued()
     }
 
     /// The entries with indexes in `start..end`, cut to the current tree size, in index order

@@ -21,6 +21,7 @@ pub mod fsck;
 mod ledger;
 pub mod memory;
 pub mod metrics;
+mod point_reads;
 mod reader;
 mod recent;
 mod sequencer;

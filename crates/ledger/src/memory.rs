@@ -61,6 +61,9 @@ pub struct MemoryStore {
     paused: watch::Sender<bool>,
     integrate_calls: AtomicU64,
     read_entries_calls: AtomicU64,
+    read_entries_at_calls: AtomicU64,
+    /// `true` while `read_entries_at` is held.
+    reads_paused: watch::Sender<bool>,
 }
 
 impl Default for MemoryStore {
@@ -102,6 +105,8 @@ impl MemoryStore {
             paused: watch::channel(false).0,
             integrate_calls: AtomicU64::new(0),
             read_entries_calls: AtomicU64::new(0),
+            read_entries_at_calls: AtomicU64::new(0),
+            reads_paused: watch::channel(false).0,
         }
     }
 
@@ -140,6 +145,22 @@ impl MemoryStore {
     /// How many times `read_entries` was called (a ledger opening must not scan the log).
     pub fn read_entries_calls(&self) -> u64 {
         self.read_entries_calls.load(Ordering::Relaxed)
+    }
+
+    /// How many times `read_entries_at` was called (one per coalesced batch of point reads).
+    pub fn read_entries_at_calls(&self) -> u64 {
+        self.read_entries_at_calls.load(Ordering::Relaxed)
+    }
+
+    /// Holds every `read_entries_at` call until [`Self::resume_point_reads`], so tests can
+    /// pile up concurrent reads behind one in flight.
+    pub fn pause_point_reads(&self) {
+        self.reads_paused.send_replace(true);
+    }
+
+    /// Lets held and later `read_entries_at` calls proceed.
+    pub fn resume_point_reads(&self) {
+        self.reads_paused.send_replace(false);
     }
 
     /// Every tree state committed to `shard`, oldest first.
@@ -360,6 +381,29 @@ impl Store for MemoryStore {
             .get(start..end.max(start))
             .map(<[StoredEntry]>::to_vec)
             .unwrap_or_default())
+    }
+
+    async fn read_entries_at(
+        &self,
+        shard: ShardId,
+        indexes: &[u64],
+    ) -> Result<Vec<StoredEntry>, StoreError> {
+        self.read_entries_at_calls.fetch_add(1, Ordering::Relaxed);
+        let mut paused = self.reads_paused.subscribe();
+        // An error means the sender is gone with the store, so there is nothing to wait for.
+        let _ = paused.wait_for(|p| !*p).await;
+        self.check_reads()?;
+        let shards = lock(&self.shards);
+        let Some(data) = shards.get(&shard) else {
+            return Ok(Vec::new());
+        };
+        let mut wanted = indexes.to_vec();
+        wanted.sort_unstable();
+        wanted.dedup();
+        Ok(wanted
+            .into_iter()
+            .filter_map(|i| data.entries.get(usize::try_from(i).ok()?).cloned())
+            .collect())
     }
 
     async fn find_leaf(&self, shard: ShardId, leaf_hash: &Hash) -> Result<Option<u64>, StoreError> {

@@ -223,6 +223,18 @@ pub(crate) fn index_range(start: u64, end: u64) -> Option<(i64, i64)> {
     (start < end).then_some((start, end))
 }
 
+/// The distinct indexes of `indexes` that a `BIGINT` column can hold, ascending: larger ones
+/// cannot name a stored entry.
+pub(crate) fn stored_indexes(indexes: &[u64]) -> Vec<i64> {
+    let mut wanted: Vec<i64> = indexes
+        .iter()
+        .filter_map(|i| i64::try_from(*i).ok())
+        .collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    wanted
+}
+
 /// A contract integer as a SQL `BIGINT`; values past `i64::MAX` are refused.
 pub(crate) fn to_i64(value: u64, what: &str) -> Result<i64, StoreError> {
     i64::try_from(value).map_err(|_| {

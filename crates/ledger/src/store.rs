@@ -26,8 +26,8 @@ use sigstack_merkle::{Hash, TileId};
 /// Identifies one tree (a Rekor shard, or the CT log's tree) within a database.
 pub type ShardId = i64;
 
-/// Errors every store reports.
-#[derive(Debug, thiserror::Error)]
+/// Errors every store reports. `Clone`, so one failed query can answer every read it served.
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// The tree state was not at the size the batch was built on: another writer moved it.
     #[error("tree state moved: expected size {expected}, found {found}")]
@@ -165,6 +165,15 @@ pub trait Store: Send + Sync + 'static {
         shard: ShardId,
         start: u64,
         end: u64,
+    ) -> impl Future<Output = Result<Vec<StoredEntry>, StoreError>> + Send;
+
+    /// The entries at those of `indexes` that exist, each once, in no particular order: the
+    /// point reads of many concurrent requests answered in one round trip (see
+    /// `point_reads`). Indexes past `i64::MAX` simply do not exist.
+    fn read_entries_at(
+        &self,
+        shard: ShardId,
+        indexes: &[u64],
     ) -> impl Future<Output = Result<Vec<StoredEntry>, StoreError>> + Send;
 
     /// The index of the entry with this leaf hash in `shard`, if any (the dedup index).

@@ -70,6 +70,37 @@ async fn integrate_and_read_back<H: Harness>() {
     assert_eq!(tail.len(), 4);
 }
 
+/// Point reads of scattered indexes: each existing entry once whatever the order or repeats
+/// asked, nothing for indexes past the end or past `i64::MAX`, nothing from another shard,
+/// and batches larger than one statement's parameter budget.
+async fn point_reads_by_index<H: Harness>() {
+    let (_h, store) = setup::<H>().await;
+    let mut log = ModelLog::new(SHARD);
+    log.grow(&store, 700).await;
+    let all = store.read_entries(SHARD, 0, 700).await.unwrap();
+    assert_eq!(all.len(), 700);
+
+    let mut got = store
+        .read_entries_at(SHARD, &[5, 700, 3, 5, u64::MAX, 699, 0, i64::MAX as u64])
+        .await
+        .unwrap();
+    got.sort_by_key(|e| e.index);
+    let want: Vec<_> = [0, 3, 5, 699].iter().map(|i| all[*i].clone()).collect();
+    assert_eq!(got, want);
+
+    assert!(store.read_entries_at(SHARD, &[]).await.unwrap().is_empty());
+    assert!(store
+        .read_entries_at(SHARD + 1, &[0, 1])
+        .await
+        .unwrap()
+        .is_empty());
+
+    let backwards: Vec<u64> = (0..700).rev().collect();
+    let mut got = store.read_entries_at(SHARD, &backwards).await.unwrap();
+    got.sort_by_key(|e| e.index);
+    assert_eq!(got, all);
+}
+
 /// The partial tile of a level is replaced by wider ones; reads get the widest row cut to
 /// the width asked for, nothing for a width not yet stored, and full tiles never change.
 async fn partial_tiles_widen_and_cut<H: Harness>() {
@@ -590,6 +621,7 @@ macro_rules! both_engines {
 both_engines!(
     empty_state,
     integrate_and_read_back,
+    point_reads_by_index,
     partial_tiles_widen_and_cut,
     search_and_dedup,
     cas_conflict_changes_nothing,

@@ -25,6 +25,11 @@ pub(crate) fn encode(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
+/// [`encode`], appended to `out`.
+pub(crate) fn encode_into(bytes: &[u8], out: &mut String) {
+    base64::engine::general_purpose::STANDARD.encode_string(bytes, out);
+}
+
 /// Decodes like Go's `StdEncoding.DecodeString`. The error text is Go's
 /// (`illegal base64 data at input byte N`), because Rekor forwards it to the client.
 pub(crate) fn decode_std(s: &str) -> Result<Vec<u8>, String> {

@@ -77,19 +77,18 @@ impl LogEntry {
     }
 
     fn write_json(&self, out: &mut String) {
-        out.push('{');
-        write_go_string(out, &self.entry_id.to_string());
-        out.push_str(":{");
+        // Entry IDs, hex and base64 never need escaping, so they are written straight in.
+        let _ = write!(out, "{{\"{}\":{{", self.entry_id);
         if let Some(att) = &self.attestation {
             out.push_str("\"attestation\":{");
             if !att.is_empty() {
                 out.push_str("\"data\":");
-                write_go_string(out, &b64::encode(att));
+                write_b64_string(out, att);
             }
             out.push_str("},");
         }
         out.push_str("\"body\":");
-        write_go_string(out, &b64::encode(&self.body));
+        write_b64_string(out, &self.body);
         let _ = write!(out, ",\"integratedTime\":{}", self.integrated_time);
         out.push_str(",\"logID\":");
         write_go_string(out, &self.log_id);
@@ -106,24 +105,18 @@ impl LogEntry {
                     if i > 0 {
                         out.push(',');
                     }
-                    out.push('"');
-                    out.push_str(&hex::encode(h));
-                    out.push('"');
+                    write_hex_string(out, h);
                 }
-                let _ = write!(
-                    out,
-                    "],\"logIndex\":{},\"rootHash\":\"{}\",\"treeSize\":{}}}",
-                    p.log_index,
-                    hex::encode(p.root_hash),
-                    p.tree_size
-                );
+                let _ = write!(out, "],\"logIndex\":{},\"rootHash\":", p.log_index);
+                write_hex_string(out, &p.root_hash);
+                let _ = write!(out, ",\"treeSize\":{}}}", p.tree_size);
             }
             if !v.signed_entry_timestamp.is_empty() {
                 if !first {
                     out.push(',');
                 }
                 out.push_str("\"signedEntryTimestamp\":");
-                write_go_string(out, &b64::encode(&v.signed_entry_timestamp));
+                write_b64_string(out, &v.signed_entry_timestamp);
             }
             out.push('}');
         }
@@ -145,9 +138,46 @@ pub fn entries_to_json(entries: &[LogEntry]) -> String {
     out
 }
 
+/// `bytes` as a JSON string of standard padded base64 (nothing in it needs escaping).
+fn write_b64_string(out: &mut String, bytes: &[u8]) {
+    out.push('"');
+    b64::encode_into(bytes, out);
+    out.push('"');
+}
+
+/// A hash as a JSON string of lower-case hex, without a temporary allocation.
+fn write_hex_string(out: &mut String, hash: &[u8; 32]) {
+    let mut buf = [0u8; 64];
+    out.push('"');
+    if hex::encode_to_slice(hash, &mut buf).is_ok() {
+        // Hex digits are ASCII, so this never fails.
+        out.push_str(std::str::from_utf8(&buf).unwrap_or_default());
+    }
+    out.push('"');
+}
+
+/// Whether Go's encoder writes `s` unchanged: no quote, backslash or control character, and
+/// no U+2028/U+2029 (UTF-8 `E2 80 A8` and `E2 80 A9`).
+fn needs_no_escaping(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    bytes.iter().enumerate().all(|(i, &b)| {
+        b >= 0x20
+            && b != b'"'
+            && b != b'\\'
+            && !(b == 0xE2
+                && bytes.get(i + 1) == Some(&0x80)
+                && matches!(bytes.get(i + 2), Some(0xA8 | 0xA9)))
+    })
+}
+
 /// A JSON string as Go's encoder writes it with `SetEscapeHTML(false)`.
 fn write_go_string(out: &mut String, s: &str) {
     out.push('"');
+    if needs_no_escaping(s) {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     for c in s.chars() {
         match c {
             '"' => out.push_str("\\\""),
@@ -177,5 +207,32 @@ mod tests {
         let mut s = String::new();
         write_go_string(&mut s, "a\"b\\c\n\u{1}<&>\u{2028}—");
         assert_eq!(s, "\"a\\\"b\\\\c\\n\\u0001<&>\\u2028—\"");
+        for (raw, written) in [
+            ("plain text — with UTF-8 ✓", "\"plain text — with UTF-8 ✓\""),
+            ("\u{2029}", "\"\\u2029\""),
+            ("\u{2027}\u{202a}", "\"\u{2027}\u{202a}\""),
+            ("tab\tend", "\"tab\\tend\""),
+            ("", "\"\""),
+        ] {
+            let mut s = String::new();
+            write_go_string(&mut s, raw);
+            assert_eq!(s, written, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn fast_paths_match_the_general_encoder() {
+        let hash = [0xabu8; 32];
+        let mut fast = String::new();
+        write_hex_string(&mut fast, &hash);
+        let mut slow = String::new();
+        write_go_string(&mut slow, &hex::encode(hash));
+        assert_eq!(fast, slow);
+        let bytes: Vec<u8> = (0..=255).collect();
+        let mut fast = String::new();
+        write_b64_string(&mut fast, &bytes);
+        let mut slow = String::new();
+        write_go_string(&mut slow, &b64::encode(&bytes));
+        assert_eq!(fast, slow);
     }
 }

@@ -100,6 +100,14 @@ pub struct LedgerSection {
     pub max_delay_ms: Option<u64>,
     /// Submissions that may wait for the sequencer; beyond it clients get 503.
     pub queue_capacity: Option<usize>,
+    /// Full hash tiles kept in memory (about 16 KiB each); one per 256 entries makes every
+    /// inclusion proof a memory read. 0 turns the cache off.
+    pub tile_cache_tiles: Option<usize>,
+    /// MiB of the newest entries the writer keeps in memory for reads. 0 turns it off.
+    pub recent_entries_mib: Option<usize>,
+    /// Database queries that single-entry reads may have in flight at once; reads that
+    /// arrive meanwhile share the next query.
+    pub point_read_slots: Option<usize>,
 }
 
 fn default_listen() -> String {
@@ -232,6 +240,15 @@ impl Config {
         if let Some(n) = self.ledger.queue_capacity {
             ledger.queue_capacity = n;
         }
+        if let Some(n) = self.ledger.tile_cache_tiles {
+            ledger.tile_cache_tiles = n;
+        }
+        if let Some(mib) = self.ledger.recent_entries_mib {
+            ledger.recent_entries_bytes = mib.saturating_mul(1 << 20);
+        }
+        if let Some(n) = self.ledger.point_read_slots {
+            ledger.point_read_slots = n;
+        }
         ledger
     }
 
@@ -289,6 +306,10 @@ impl Config {
             (
                 "ledger.queue_capacity",
                 self.ledger.queue_capacity.map(|n| n as u64),
+            ),
+            (
+                "ledger.point_read_slots",
+                self.ledger.point_read_slots.map(|n| n as u64),
             ),
         ];
         for (key, value) in positive {
@@ -431,7 +452,15 @@ impl Config {
              # How long a batch waits for more entries after its first, in milliseconds.\n\
              # max_delay_ms = {max_delay}\n\
              # Submissions that may wait; beyond it clients get 503 with Retry-After.\n\
-             # queue_capacity = {queue}\n",
+             # queue_capacity = {queue}\n\
+             # Full hash tiles cached in memory, about 16 KiB each: one per 256 entries keeps\n\
+             # every inclusion proof in memory. 0 turns the cache off.\n\
+             # tile_cache_tiles = {tiles}\n\
+             # MiB of the newest entries kept in memory for reads. 0 turns it off.\n\
+             # recent_entries_mib = {recent}\n\
+             # Database queries single-entry reads may have in flight; reads arriving\n\
+             # meanwhile share the next one.\n\
+             # point_read_slots = {slots}\n",
             hostname = toml_string(&self.log.hostname),
             tree_id = self.log.tree_id,
             listen = toml_string(&self.server.listen),
@@ -441,6 +470,9 @@ impl Config {
             max_batch = ledger.max_batch,
             max_delay = ledger.max_delay.as_millis(),
             queue = ledger.queue_capacity,
+            tiles = ledger.tile_cache_tiles,
+            recent = ledger.recent_entries_bytes >> 20,
+            slots = ledger.point_read_slots,
         );
         text.extend(self.ca.as_ref().map(CaSection::to_toml));
         text.extend(self.ct.as_ref().map(CtSection::to_toml));
@@ -582,16 +614,27 @@ mod tests {
         let uncommented = written
             .replace("# max_", "max_")
             .replace("# request_", "request_")
-            .replace("# queue_", "queue_");
+            .replace("# queue_", "queue_")
+            .replace("# tile_", "tile_")
+            .replace("# recent_", "recent_")
+            .replace("# point_", "point_");
+        assert!(
+            uncommented.contains("\ntile_cache_tiles = "),
+            "{uncommented}"
+        );
         let same = parse(&uncommented).unwrap();
         assert_eq!(same.ledger_config(), LedgerConfig::new(7));
         assert_eq!(same.rekor_config(), RekorConfig::new("h", 7));
 
         let tuned = parse(
             "[log]\nhostname = \"h\"\ntree_id = 7\n[server]\nmax_request_body_bytes = 10\n\
-             request_timeout_secs = 3\n[ledger]\nmax_batch = 5\nmax_delay_ms = 0\n",
+             request_timeout_secs = 3\n[ledger]\nmax_batch = 5\nmax_delay_ms = 0\n\
+             tile_cache_tiles = 9000\nrecent_entries_mib = 3\npoint_read_slots = 2\n",
         )
         .unwrap();
+        assert_eq!(tuned.ledger_config().tile_cache_tiles, 9000);
+        assert_eq!(tuned.ledger_config().recent_entries_bytes, 3 << 20);
+        assert_eq!(tuned.ledger_config().point_read_slots, 2);
         assert_eq!(tuned.rekor_config().max_body_bytes, 10);
         assert_eq!(tuned.rekor_config().request_timeout, Duration::from_secs(3));
         assert_eq!(tuned.ledger_config().max_batch, 5);

@@ -29,8 +29,8 @@ use sqlx::sqlite::{
 };
 
 use crate::sql_common::{
-    cut_tiles, engine, entry_from_row, found_leaf, index_range, state_from_row, tile_keys,
-    tile_row, to_limit, to_u64, EntryRow, StateRow, TileRows,
+    cut_tiles, engine, entry_from_row, found_leaf, index_range, state_from_row, stored_indexes,
+    tile_keys, tile_row, to_limit, to_u64, EntryRow, StateRow, TileRows,
 };
 use crate::store::{Batch, ShardId, Store, StoreError, StoredEntry, StoredTile, TreeState};
 
@@ -49,6 +49,10 @@ const READERS: u32 = 4;
 /// `(level, index)` pairs per tile query: each costs two bound parameters, and SQLite
 /// allows 32,766 per statement.
 const TILE_KEYS_PER_QUERY: usize = 4096;
+
+/// Indexes per point-read query (one bound parameter each; SQLite allows 32,766). A power of
+/// two, so padded chunks never exceed it.
+const INDEXES_PER_QUERY: usize = 512;
 
 /// The SQLite engine. Cheap to share behind an `Arc`; every method takes `&self`.
 #[derive(Debug)]
@@ -263,6 +267,38 @@ impl Store for SqliteStore {
         .await
         .map_err(engine("reading entries"))?;
         rows.into_iter().map(entry_from_row).collect()
+    }
+
+    async fn read_entries_at(
+        &self,
+        shard: ShardId,
+        indexes: &[u64],
+    ) -> Result<Vec<StoredEntry>, StoreError> {
+        let wanted = stored_indexes(indexes);
+        let mut found = Vec::with_capacity(wanted.len());
+        for chunk in wanted.chunks(INDEXES_PER_QUERY) {
+            // Padded to a power of two with repeats of the last index (harmless in `IN`), so
+            // each connection prepares a handful of statements, not one per batch size.
+            let width = chunk.len().next_power_of_two();
+            let placeholders = vec!["?"; width].join(",");
+            let sql = format!(
+                "SELECT idx, leaf_hash, body, integrated_time, kind, receipt FROM entries \
+                 WHERE shard = ? AND idx IN ({placeholders})"
+            );
+            let mut query = sqlx::query_as::<_, EntryRow>(&sql).bind(shard);
+            let padding = chunk.last().into_iter().cycle().take(width - chunk.len());
+            for index in chunk.iter().chain(padding) {
+                query = query.bind(index);
+            }
+            let rows = query
+                .fetch_all(&self.readers)
+                .await
+                .map_err(engine("reading entries"))?;
+            for row in rows {
+                found.push(entry_from_row(row)?);
+            }
+        }
+        Ok(found)
     }
 
     async fn find_leaf(&self, shard: ShardId, leaf_hash: &Hash) -> Result<Option<u64>, StoreError> {

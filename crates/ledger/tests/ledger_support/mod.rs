@@ -81,6 +81,8 @@ pub fn config() -> LedgerConfig {
         tile_cache_tiles: 64,
         // Small, so reads exercise both the window and the store.
         recent_entries_bytes: 16 << 10,
+        point_read_slots: 2,
+        point_read_batch: 16,
     }
 }
 
