@@ -2,7 +2,8 @@
 # Installs the real Sigstore clients the end-to-end tests drive: cosign and rekor-cli from Debian
 # trixie (through a temporary apt source derived from this machine's own Debian entry, removed
 # afterwards; the system is never upgraded from it), sigstore-python from PyPI, and for the
-# container-image suite docker-registry, skopeo and jq from the machine's own Debian release.
+# container-image suite docker-registry, skopeo and jq, and for the rekord pgp/minisign checks
+# gnupg and minisign, from the machine's own Debian release.
 # Idempotent: does nothing for clients already present.
 set -euo pipefail
 
@@ -35,7 +36,10 @@ fi
 # For tests/e2e/images.sh: a local OCI registry (the distribution registry; the package's own
 # service is not used, the suite starts one on a free loopback port) and skopeo to push the
 # image it builds, from the machine's own release (bookworm and trixie both have them).
+# For tests/e2e/rekor-clients.sh: gpg and minisign make the rekord pgp / minisign signatures.
 need_deb=()
+command -v gpg >/dev/null 2>&1 || need_deb+=(gnupg)
+command -v minisign >/dev/null 2>&1 || need_deb+=(minisign)
 command -v docker-registry >/dev/null 2>&1 || need_deb+=(docker-registry)
 command -v skopeo >/dev/null 2>&1 || need_deb+=(skopeo)
 command -v jq >/dev/null 2>&1 || need_deb+=(jq)
@@ -51,5 +55,7 @@ fi
 cosign version 2>&1 | grep -i gitversion || true
 rekor-cli version 2>&1 | grep -i gitversion || true
 python3 -m sigstore --version || true
+gpg --version | head -n1 || true
+minisign -v || true
 skopeo --version || true
 docker-registry --version || true

@@ -3,7 +3,7 @@
 # `sigstack serve`, once on SQLite and once on PostgreSQL, doing what a user would do.
 #
 # Run:   bash tests/e2e/rekor-clients.sh        (tests/all.sh runs it after `cargo test`)
-# Needs: cosign, rekor-cli (tests/install-clients.sh), openssl, curl, python3, and for the
+# Needs: cosign, rekor-cli, gpg, minisign (tests/install-clients.sh), openssl, curl, python3, and for the
 #        PostgreSQL half a server at 127.0.0.1:5432 with trust auth for user `postgres`
 #        (SIGSTACK_TEST_POSTGRES_URL picks another server; SIGSTACK_E2E_PG_ADMIN_URL the exact
 #        database to run CREATE DATABASE in; URLs without query parameters).
@@ -16,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 missing=()
-for tool in cosign rekor-cli openssl curl python3 timeout; do
+for tool in cosign rekor-cli gpg gpgconf minisign openssl curl python3 timeout; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 engines="${SIGSTACK_E2E_ENGINES:-sqlite postgres}"
@@ -46,8 +46,13 @@ PG_ADMIN_URL="${SIGSTACK_E2E_PG_ADMIN_URL:-${pg_server%/*}/postgres}"
 server_pid=""
 standby_pid=""
 pg_databases=()
+gnupg_homes=()
 
 cleanup() {
+  # gpg starts an agent per GNUPGHOME; stop exactly those.
+  for home in "${gnupg_homes[@]}"; do
+    GNUPGHOME="$home" gpgconf --kill all >/dev/null 2>&1 || true
+  done
   for pid in "$server_pid" "$standby_pid"; do
     if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
       kill "$pid" 2>/dev/null || true
@@ -149,6 +154,25 @@ stop_server() {
 hashedrekord_json() {
   printf '{"apiVersion":"0.0.1","kind":"hashedrekord","spec":{"signature":{"content":"%s","publicKey":{"content":"%s"}},"data":{"hash":{"algorithm":"sha256","value":"%s"}}}}' \
     "$(base64 -w0 <"$1")" "$(base64 -w0 <"$2")" "$3"
+}
+
+# rekord_json FORMAT SIGFILE PUBFILE ARTIFACT: a proposed rekord entry, for curl.
+rekord_json() {
+  printf '{"apiVersion":"0.0.1","kind":"rekord","spec":{"signature":{"format":"%s","content":"%s","publicKey":{"content":"%s"}},"data":{"content":"%s"}}}' \
+    "$1" "$(base64 -w0 <"$2")" "$(base64 -w0 <"$3")" "$(base64 -w0 <"$4")"
+}
+
+# post_entry NAME STATUS REGEX JSON URL: POST JSON as a new entry; the answer must have
+# STATUS and a body matching REGEX.
+post_entry() {
+  local name="$1" want="$2" regex="$3" body="$4" url="$5" code out
+  out="$(mktemp)"
+  code="$(curl -s -o "$out" -w '%{http_code}' --max-time 60 -H 'Content-Type: application/json' \
+    --data-binary "$body" "$url/api/v1/log/entries" || true)"
+  if [ "$code" = "$want" ] && grep -Eq -- "$regex" "$out"; then ok "$name"; else
+    fail "$name" "HTTP $code (want $want, /$regex/): $(cat "$out")"
+  fi
+  rm -f "$out"
 }
 
 free_port() {
@@ -271,6 +295,112 @@ suite() {
   check "rekor-cli verify artifact+signature+key" "${rekor[@]}" verify --type hashedrekord \
     --artifact "$f/artifact.txt" --artifact-hash "$sha" --signature "$f/artifact.sig" \
     "${key_args[@]}"
+  # --- rekor-cli: rekord with gpg signatures (pgp, rekor-cli's default PKI format) -------
+  # A throw-away key ring, an RSA key without passphrase; armored and binary signatures.
+  export GNUPGHOME="$dir/gnupg"
+  mkdir -p -m 700 "$GNUPGHOME"
+  gnupg_homes+=("$GNUPGHOME")
+  local gpg_batch=(gpg --batch --quiet --pinentry-mode loopback --passphrase '')
+  local pgp_email="e2e-$engine@sigstack.example"
+  check "gpg --quick-gen-key rsa3072" "${gpg_batch[@]}" --quick-gen-key \
+    "sigstack e2e $engine <$pgp_email>" rsa3072 sign never
+  "${gpg_batch[@]}" --armor --export "$pgp_email" >"$f/pgp.pub.asc"
+  echo "sigstack e2e pgp artifact $engine $RANDOM$RANDOM" >"$f/pgp.txt"
+  echo "sigstack e2e pgp artifact 2 $engine $RANDOM$RANDOM" >"$f/pgp2.txt"
+  check "gpg --detach-sign --armor" "${gpg_batch[@]}" --local-user "$pgp_email" \
+    --detach-sign --armor --output "$f/pgp.txt.asc" "$f/pgp.txt"
+  check "gpg --detach-sign (binary)" "${gpg_batch[@]}" --local-user "$pgp_email" \
+    --detach-sign --output "$f/pgp.txt.sig" "$f/pgp.txt"
+  "${gpg_batch[@]}" --local-user "$pgp_email" --detach-sign --armor \
+    --output "$f/pgp2.txt.asc" "$f/pgp2.txt" || fail "gpg signing pgp2.txt (test setup)"
+
+  check_grep "rekor-cli upload rekord pgp (default --pki-format)" "Created entry at index [0-9]+" \
+    "${rekor[@]}" upload --artifact "$f/pgp.txt" --signature "$f/pgp.txt.asc" \
+    --public-key "$f/pgp.pub.asc"
+  counted
+  local pgp_id
+  pgp_id="$(grep -oE '[0-9a-f]{80}' <<<"$OUT" | head -n1 || true)"
+  [ -n "$pgp_id" ] || { fail "pgp upload printed an 80-hex entry ID" "$OUT"; pgp_id="$(printf 'x%.0s' {1..80})"; }
+  check_grep "rekor-cli upload rekord pgp again says it exists" "already exists.*$pgp_id" \
+    "${rekor[@]}" upload --artifact "$f/pgp.txt" --signature "$f/pgp.txt.asc" \
+    --public-key "$f/pgp.pub.asc"
+  check_grep "rekor-cli upload --pki-format pgp" "Created entry at index [0-9]+" \
+    "${rekor[@]}" upload --pki-format pgp --artifact "$f/pgp2.txt" \
+    --signature "$f/pgp2.txt.asc" --public-key "$f/pgp.pub.asc"
+  counted
+  local pgp2_id
+  pgp2_id="$(grep -oE '[0-9a-f]{80}' <<<"$OUT" | head -n1 || true)"
+  [ -n "$pgp2_id" ] || pgp2_id="$(printf 'x%.0s' {1..80})"
+  # A binary signature is stored armored: another entry for the same artifact.
+  check_grep "rekor-cli upload rekord pgp with a binary signature" "Created entry at index [0-9]+" \
+    "${rekor[@]}" upload --pki-format pgp --artifact "$f/pgp.txt" \
+    --signature "$f/pgp.txt.sig" --public-key "$f/pgp.pub.asc"
+  counted
+  local pgp_bin_id
+  pgp_bin_id="$(grep -oE '[0-9a-f]{80}' <<<"$OUT" | head -n1 || true)"
+  [ -n "$pgp_bin_id" ] || pgp_bin_id="$(printf 'x%.0s' {1..80})"
+  check_grep "rekor-cli get --uuid (pgp entry)" "${pgp_id:16}" "${rekor[@]}" get --uuid "$pgp_id"
+  grep -q '"format":"pgp"\|Format.*pgp\|pgp' <<<"$OUT" || fail "rekor-cli get shows the pgp format" "$OUT"
+  check "rekor-cli verify rekord pgp (armored)" "${rekor[@]}" verify --pki-format pgp \
+    --artifact "$f/pgp.txt" --signature "$f/pgp.txt.asc" --public-key "$f/pgp.pub.asc"
+  check "rekor-cli verify rekord pgp (binary)" "${rekor[@]}" verify --pki-format pgp \
+    --artifact "$f/pgp.txt" --signature "$f/pgp.txt.sig" --public-key "$f/pgp.pub.asc"
+  check "rekor-cli verify --uuid (pgp entry)" "${rekor[@]}" verify --uuid "$pgp2_id"
+  check_grep "rekor-cli search --public-key --pki-format pgp" "${pgp_id:16}" \
+    "${rekor[@]}" search --public-key "$f/pgp.pub.asc" --pki-format pgp
+  grep -q "${pgp2_id:16}" <<<"$OUT" && grep -q "${pgp_bin_id:16}" <<<"$OUT" \
+    || fail "search by the pgp key finds all three pgp entries" "$OUT"
+  check_grep "rekor-cli search --email (the key's user ID)" "${pgp_id:16}" \
+    "${rekor[@]}" search --email "$pgp_email"
+  check_grep "rekor-cli search --artifact (pgp artifact)" "${pgp_id:16}" \
+    "${rekor[@]}" search --artifact "$f/pgp.txt"
+  # Tampered artifact. rekor-cli checks a rekord signature itself before sending (with
+  # Rekor's own Go code), so the server's answer is checked with curl.
+  cp "$f/pgp.txt" "$f/pgp-tampered.txt"
+  echo tampered >>"$f/pgp-tampered.txt"
+  check_refused "rekor-cli upload rekord pgp of a tampered artifact is refused" \
+    "${rekor[@]}" upload --artifact "$f/pgp-tampered.txt" --signature "$f/pgp.txt.asc" \
+    --public-key "$f/pgp.pub.asc"
+  post_entry "server answers 400 to a pgp signature over another artifact" 400 \
+    "hash tag doesn't match" \
+    "$(rekord_json pgp "$f/pgp.txt.asc" "$f/pgp.pub.asc" "$f/pgp-tampered.txt")" "$url"
+  # An EdDSA key (gpg's ed25519): Rekor's library cannot read it, and neither do we.
+  local ed_email="e2e-ed25519-$engine@sigstack.example"
+  check "gpg --quick-gen-key ed25519" "${gpg_batch[@]}" --quick-gen-key \
+    "sigstack e2e ed25519 <$ed_email>" ed25519 sign never
+  "${gpg_batch[@]}" --armor --export "$ed_email" >"$f/ed.pub.asc"
+  "${gpg_batch[@]}" --local-user "$ed_email" --detach-sign --armor \
+    --output "$f/ed.txt.asc" "$f/pgp2.txt" || fail "gpg ed25519 signing (test setup)"
+  check_refused "rekor-cli upload with an EdDSA pgp key is refused" \
+    "${rekor[@]}" upload --artifact "$f/pgp2.txt" --signature "$f/ed.txt.asc" \
+    --public-key "$f/ed.pub.asc"
+  post_entry "server answers 400 naming algorithm 22 to an EdDSA pgp key" 400 \
+    "invalid PGP signature: openpgp: unsupported feature: public key algorithm 22" \
+    "$(rekord_json pgp "$f/ed.txt.asc" "$f/ed.pub.asc" "$f/pgp2.txt")" "$url"
+  unset GNUPGHOME
+
+  # --- rekor-cli: rekord with minisign (prehashed, minisign's default) -------------------
+  check "minisign -G -W" minisign -G -W -p "$f/minisign.pub" -s "$f/minisign.key"
+  echo "sigstack e2e minisign artifact $engine $RANDOM$RANDOM" >"$f/ms.txt"
+  check "minisign -S" minisign -S -s "$f/minisign.key" -m "$f/ms.txt"
+  local ms=(--pki-format minisign --public-key "$f/minisign.pub")
+  check_grep "rekor-cli upload rekord minisign" "Created entry at index [0-9]+" \
+    "${rekor[@]}" upload --artifact "$f/ms.txt" --signature "$f/ms.txt.minisig" "${ms[@]}"
+  counted
+  local ms_id
+  ms_id="$(grep -oE '[0-9a-f]{80}' <<<"$OUT" | head -n1 || true)"
+  [ -n "$ms_id" ] || ms_id="$(printf 'x%.0s' {1..80})"
+  check "rekor-cli verify rekord minisign" "${rekor[@]}" verify --artifact "$f/ms.txt" \
+    --signature "$f/ms.txt.minisig" "${ms[@]}"
+  check_grep "rekor-cli search --public-key --pki-format minisign" "${ms_id:16}" \
+    "${rekor[@]}" search "${ms[@]}"
+  check_grep "rekor-cli get --uuid (minisign entry)" "${ms_id:16}" "${rekor[@]}" get --uuid "$ms_id"
+  check_refused "rekor-cli upload rekord minisign of a tampered artifact is refused" \
+    "${rekor[@]}" upload --artifact "$f/pgp-tampered.txt" --signature "$f/ms.txt.minisig" "${ms[@]}"
+  post_entry "server answers 400 to a minisign signature over another artifact" 400 \
+    "failed to verify signature" \
+    "$(rekord_json minisign "$f/ms.txt.minisig" "$f/minisign.pub" "$f/pgp-tampered.txt")" "$url"
+
   check_grep "rekor-cli loginfo (first, stores state)" "Total Tree Size: *$logged\$" \
     "${rekor[@]}" loginfo
 
@@ -428,7 +558,8 @@ PY
 }
 
 echo "cosign: $(cosign version 2>&1 | grep -i '^gitversion' | awk '{print $2}')," \
-  "rekor-cli: $(rekor-cli version 2>&1 | grep -i '^gitversion' | awk '{print $2}')"
+  "rekor-cli: $(rekor-cli version 2>&1 | grep -i '^gitversion' | awk '{print $2}')," \
+  "$(gpg --version | head -n1), $(minisign -v)"
 for engine in $engines; do
   suite "$engine"
 done

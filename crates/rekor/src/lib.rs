@@ -12,7 +12,9 @@
 mod b64;
 mod dsse;
 mod json;
+mod minisign;
 mod pem;
+mod pgp;
 mod pubkey;
 mod ssh;
 

@@ -52,7 +52,8 @@ fn into_canonical(entry: CanonicalEntry) -> Canonical {
 
 /// The index key of a `publicKey` search criterion: `hex(SHA-256(canonical key))`, with
 /// the canonical form the entry kinds use (Go's PEM re-encoding for x509, the
-/// `authorized_keys` line for ssh). The error is the client-facing reason.
+/// `authorized_keys` line for ssh, Go's re-serialized armored key ring for pgp, the base64
+/// key line for minisign). The error is the client-facing reason.
 pub(crate) fn public_key_search_key(format: &str, content_b64: &str) -> Result<String, String> {
     const UNPARSABLE: &str = "public key provided could not be parsed";
     let content = crate::b64::decode_std(content_b64)
@@ -67,9 +68,17 @@ pub(crate) fn public_key_search_key(format: &str, content_b64: &str) -> Result<S
             .key
             .authorized_key_line()
             .into_bytes(),
+        // Rekor's own text for these is the bare UNPARSABLE; the reason helps more.
+        "pgp" => crate::pgp::Keyring::parse(&content)
+            .map_err(|e| format!("{UNPARSABLE}: {e}"))?
+            .canonical(),
+        "minisign" => crate::minisign::PublicKey::parse(&content)
+            .map_err(|e| format!("{UNPARSABLE}: {e}"))?
+            .canonical()
+            .into_bytes(),
         other => {
             return Err(format!(
-                "searching by {other} public keys is not supported by this log (x509 and ssh are)"
+                "searching by {other} public keys is not supported by this log (x509, ssh, pgp and minisign are)"
             ))
         }
     };

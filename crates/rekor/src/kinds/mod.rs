@@ -99,6 +99,10 @@ pub enum KeyFormat {
     X509,
     /// OpenSSH `authorized_keys` line.
     Ssh,
+    /// OpenPGP public key (ring), armored or binary.
+    Pgp,
+    /// minisign / signify public key.
+    Minisign,
 }
 
 /// A public key (or certificate / chain) in canonical form, for lookup by public key.
@@ -106,7 +110,8 @@ pub enum KeyFormat {
 pub struct IndexedKey {
     /// How to parse a query key to compare with this one.
     pub format: KeyFormat,
-    /// Canonical bytes: canonical PEM for x509, the `authorized_keys` line for ssh.
+    /// Canonical bytes: canonical PEM for x509, the `authorized_keys` line for ssh, the
+    /// Go-re-serialized armored key ring for pgp, the base64 key line for minisign.
     pub canonical: Vec<u8>,
 }
 
@@ -125,8 +130,8 @@ pub struct SearchKeys {
     pub artifact_digests: Vec<String>,
     /// The signing keys / certificates, canonical.
     pub public_keys: Vec<IndexedKey>,
-    /// Identities: certificate SANs (e-mail, URI, DNS, IP, Fulcio otherName) and e-mail-like
-    /// SSH key comments, lowercased as Rekor indexes them.
+    /// Identities: certificate SANs (e-mail, URI, DNS, IP, Fulcio otherName), e-mail-like
+    /// SSH key comments and PGP user ID e-mails, lowercased as Rekor indexes them.
     pub identities: Vec<String>,
     index_keys: Vec<String>,
 }

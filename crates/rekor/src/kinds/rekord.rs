@@ -1,19 +1,25 @@
 //! `rekord` 0.0.1: a detached signature over an artifact sent inline in `data.content`.
 //!
-//! Supported signature formats: `x509` (raw signature bytes, PEM key/certificate/chain;
-//! SHA-256 for RSA and ECDSA, pure Ed25519) and `ssh` (SSHSIG). `pgp` and `minisign` are
-//! refused with [`Error::Unsupported`]. The canonical body drops `data.content` and keeps
-//! `data.hash` = SHA-256 of the content.
+//! Signature formats, each with Rekor's canonical forms: `x509` (raw signature bytes, PEM
+//! key/certificate/chain; SHA-256 for RSA and ECDSA, pure Ed25519), `ssh` (SSHSIG), `pgp`
+//! (a detached OpenPGP signature, kept verbatim when armored and armored when binary, and
+//! the key ring re-serialized as Go's openpgp writes it; see [`crate::pgp`]) and `minisign`
+//! (see [`crate::minisign`]). The canonical body drops `data.content` and keeps `data.hash`
+//! = SHA-256 of the content.
 
 use serde_json::{json, Map, Value};
 
-use super::{finish, is_lower_hex, CanonicalEntry, Kind, Options, SearchKeys};
+use super::{
+    finish, is_lower_hex, looks_like_email, CanonicalEntry, IndexedKey, KeyFormat, Kind, Options,
+    SearchKeys,
+};
 use crate::b64;
 use crate::error::{Error, Result};
 use crate::json::{bytes, object, required, string};
 use crate::pubkey::X509Material;
 use crate::ssh::{self, SshSignature};
 use crate::verify::{self, sha256_hex};
+use crate::{minisign, pgp};
 
 /// The signature and key of a rekord entry, parsed, with their canonical text.
 enum Material {
@@ -25,22 +31,55 @@ enum Material {
         key: ssh::AuthorizedKey,
         sig: SshSignature,
     },
+    Pgp {
+        key: pgp::Keyring,
+        sig: pgp::DetachedSignature,
+    },
+    Minisign {
+        key: minisign::PublicKey,
+        sig: minisign::Signature,
+    },
+}
+
+const SIG_FIELD: &str = "spec.signature.content";
+const KEY_FIELD: &str = "spec.signature.publicKey.content";
+
+/// A refused PGP key or signature: unsupported algorithms and versions are
+/// [`Error::Unsupported`], anything else [`Error::Malformed`]; both are a 400 with the reason.
+fn pgp_refused(field: &'static str, e: pgp::Refused) -> Error {
+    if e.is_unsupported() {
+        Error::Unsupported(e.to_string())
+    } else {
+        Error::malformed(field, e.to_string())
+    }
 }
 
 impl Material {
     fn parse(format: &str, sig: &[u8], key: &[u8]) -> Result<Self> {
         match format {
             "x509" => Ok(Material::X509 {
-                key: X509Material::parse(key, "spec.signature.publicKey.content")?,
+                key: X509Material::parse(key, KEY_FIELD)?,
                 sig: sig.to_vec(),
             }),
             "ssh" => Ok(Material::Ssh {
-                key: ssh::parse_authorized_key(key, "spec.signature.publicKey.content")?,
-                sig: SshSignature::parse(sig, "spec.signature.content")?,
+                key: ssh::parse_authorized_key(key, KEY_FIELD)?,
+                sig: SshSignature::parse(sig, SIG_FIELD)?,
             }),
-            "pgp" | "minisign" => Err(Error::Unsupported(format!(
-                "rekord entries with signature format '{format}' are not supported by this log; use x509 or ssh, or a hashedrekord entry"
-            ))),
+            // The signature first: Rekor reads both at once and reports whichever fails
+            // first, and its capture of an EdDSA key (golden e51) shows the signature's error.
+            "pgp" => {
+                let sig =
+                    pgp::DetachedSignature::parse(sig).map_err(|e| pgp_refused(SIG_FIELD, e))?;
+                let key = pgp::Keyring::parse(key).map_err(|e| pgp_refused(KEY_FIELD, e))?;
+                Ok(Material::Pgp { key, sig })
+            }
+            "minisign" => {
+                let sig =
+                    minisign::Signature::parse(sig).map_err(|e| Error::malformed(SIG_FIELD, e))?;
+                let key =
+                    minisign::PublicKey::parse(key).map_err(|e| Error::malformed(KEY_FIELD, e))?;
+                Ok(Material::Minisign { key, sig })
+            }
             _ => Err(Error::malformed(
                 "spec.signature.format",
                 "validation failure list:\nsignature.signature.format in body should be one of [pgp minisign x509 ssh]",
@@ -52,6 +91,8 @@ impl Material {
         match self {
             Material::X509 { sig, .. } => sig.clone(),
             Material::Ssh { sig, .. } => sig.canonical_armor().into_bytes(),
+            Material::Pgp { sig, .. } => sig.canonical(),
+            Material::Minisign { sig, .. } => sig.canonical().into_bytes(),
         }
     }
 
@@ -59,6 +100,8 @@ impl Material {
         match self {
             Material::X509 { key, .. } => key.canonical_pem().into_bytes(),
             Material::Ssh { key, .. } => key.key.authorized_key_line().into_bytes(),
+            Material::Pgp { key, .. } => key.canonical(),
+            Material::Minisign { key, .. } => key.canonical().into_bytes(),
         }
     }
 
@@ -73,6 +116,8 @@ impl Material {
                 verify::verify_message(k, artifact, sig)
             }
             Material::Ssh { key, sig } => sig.verify(artifact, &key.key),
+            Material::Pgp { key, sig } => sig.verify(artifact, key).map_err(|e| e.to_string()),
+            Material::Minisign { key, sig } => sig.verify(artifact, key),
         }
     }
 
@@ -81,6 +126,28 @@ impl Material {
         match self {
             Material::X509 { key, .. } => keys.x509(key, false),
             Material::Ssh { key, .. } => keys.ssh(key),
+            // Rekor's index: the key's hash, then every user ID e-mail that looks like one.
+            Material::Pgp { key, .. } => {
+                keys.key(
+                    IndexedKey {
+                        format: KeyFormat::Pgp,
+                        canonical: key.canonical(),
+                    },
+                    false,
+                );
+                for email in key.emails() {
+                    if looks_like_email(&email) {
+                        keys.identity(email);
+                    }
+                }
+            }
+            Material::Minisign { key, .. } => keys.key(
+                IndexedKey {
+                    format: KeyFormat::Minisign,
+                    canonical: key.canonical().into_bytes(),
+                },
+                false,
+            ),
         }
         keys.digest(format!("sha256:{sha256}"));
         keys
