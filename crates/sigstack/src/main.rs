@@ -25,6 +25,10 @@ mod up;
 use std::path::Path;
 use std::process::ExitCode;
 
+/// See the `mimalloc` line in Cargo.toml for why.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use anyhow::{Context as _, Result};
 use clap::Parser as _;
 

@@ -10,7 +10,8 @@
 //! routes (`/healthz`, `/readyz`, `/metrics`) have it on the request.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
@@ -137,17 +138,23 @@ fn is_sane(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
 }
 
-/// 128 random bits in hex; a clock-derived value if the system RNG fails (an ID only has to
-/// tell requests apart, it is not a secret).
+/// A process-unique ID: 64 random bits drawn once at start-up, then a counter, in hex. IDs
+/// only have to tell requests apart (they are not secrets), and a system-RNG call per request
+/// was a syscall on every request's path.
 fn fresh_id() -> String {
-    let mut bytes = [0u8; 16];
-    if SystemRandom::new().fill(&mut bytes).is_err() {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        bytes = nanos.to_be_bytes();
-    }
-    hex::encode(bytes)
+    static PREFIX: OnceLock<u64> = OnceLock::new();
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let prefix = *PREFIX.get_or_init(|| {
+        let mut bytes = [0u8; 8];
+        if SystemRandom::new().fill(&mut bytes).is_err() {
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos());
+            bytes = (nanos as u64).to_be_bytes();
+        }
+        u64::from_be_bytes(bytes)
+    });
+    format!("{prefix:016x}{:016x}", NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
 /// The methods we serve get their own label; anything else is `other` (bounded labels).
