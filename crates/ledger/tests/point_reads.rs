@@ -97,10 +97,11 @@ fn scattered(n: u64) -> Vec<u64> {
         .collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn reads_that_queue_together_share_one_query() {
+/// Piles 60 scattered reads up behind one in flight on a ledger batching at most `batch`
+/// reads per query, checks every answer and returns the store queries made.
+async fn queries_for_sixty_reads(batch: usize) -> u64 {
     let store = Arc::new(MemoryStore::new());
-    let ledger = ledger_with(&store, 128).await;
+    let ledger = ledger_with(&store, batch).await;
     let indexes = scattered(60);
     let before = store.read_entries_at_calls();
     let (first, rest) = pile_up(&store, &ledger, &indexes).await;
@@ -110,25 +111,19 @@ async fn reads_that_queue_together_share_one_query() {
     for (read, index) in rest.into_iter().zip(&indexes) {
         expect_entry(read.await.unwrap().unwrap(), *index);
     }
+    store.read_entries_at_calls() - before
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_that_queue_together_share_one_query() {
     // The first read alone, then all sixty in one query.
-    assert_eq!(store.read_entries_at_calls() - before, 2);
+    assert_eq!(queries_for_sixty_reads(128).await, 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batches_are_capped() {
-    let store = Arc::new(MemoryStore::new());
-    let ledger = ledger_with(&store, 16).await;
-    let indexes = scattered(60);
-    let before = store.read_entries_at_calls();
-    let (first, rest) = pile_up(&store, &ledger, &indexes).await;
-    store.resume_point_reads();
-
-    expect_entry(first.await.unwrap().unwrap(), 1);
-    for (read, index) in rest.into_iter().zip(&indexes) {
-        expect_entry(read.await.unwrap().unwrap(), *index);
-    }
     // The first read, then 60 reads in batches of at most 16: 16 + 16 + 16 + 12.
-    assert_eq!(store.read_entries_at_calls() - before, 1 + 4);
+    assert_eq!(queries_for_sixty_reads(16).await, 1 + 4);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
