@@ -212,15 +212,6 @@ impl<S: Store> Ledger<S> {
             return Err(LedgerError::Internal("max_batch must be at least 1".into()));
         }
         let (tx, rx) = mpsc::channel(config.queue_capacity.max(1));
-        let reads = PointReads::start(
-            Arc::clone(&store),
-            config.shard,
-            PointReadLimits {
-                slots: config.point_read_slots,
-                max_batch: config.point_read_batch,
-                queue: config.queue_capacity,
-            },
-        );
         let shared = Arc::new(Shared {
             store,
             cache: TileCache::new(config.tile_cache_tiles),
@@ -233,6 +224,16 @@ impl<S: Store> Ledger<S> {
             closed: AtomicBool::new(false),
             metrics: Metrics::default(),
         });
+        let reads = PointReads::start(
+            Arc::clone(&shared.store),
+            shared.config.shard,
+            PointReadLimits {
+                slots: shared.config.point_read_slots,
+                max_batch: shared.config.point_read_batch,
+                queue: shared.config.queue_capacity,
+            },
+            Arc::clone(&shared.metrics.point_read_batches),
+        );
         let sequencer = Sequencer::start(Arc::clone(&shared), rx).await?;
         tokio::spawn(sequencer.run());
         Ok(Self { shared, tx, reads })

@@ -3,6 +3,7 @@
 //! Plain atomics: the service decides how to export them (Prometheus text, logs).
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 /// Upper bounds of the batch-size buckets (entries per committed batch).
 pub const BATCH_SIZE_BOUNDS: &[u64] = &[1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096];
@@ -82,6 +83,7 @@ pub(crate) struct Metrics {
     pub(crate) batch_sizes: Histogram,
     pub(crate) integrate_micros: Histogram,
     pub(crate) submit_micros: Histogram,
+    pub(crate) point_read_batches: Arc<Histogram>,
 }
 
 impl Default for Metrics {
@@ -98,6 +100,7 @@ impl Default for Metrics {
             batch_sizes: Histogram::new(BATCH_SIZE_BOUNDS),
             integrate_micros: Histogram::new(LATENCY_BOUNDS_MICROS),
             submit_micros: Histogram::new(LATENCY_BOUNDS_MICROS),
+            point_read_batches: Arc::new(Histogram::new(BATCH_SIZE_BOUNDS)),
         }
     }
 }
@@ -129,6 +132,7 @@ impl Metrics {
             batch_sizes: self.batch_sizes.snapshot(),
             integrate_micros: self.integrate_micros.snapshot(),
             submit_micros: self.submit_micros.snapshot(),
+            point_read_batches: self.point_read_batches.snapshot(),
         }
     }
 }
@@ -164,6 +168,9 @@ pub struct MetricsSnapshot {
     pub integrate_micros: HistogramSnapshot,
     /// Time from `submit` to its answer (accepted entries only), microseconds.
     pub submit_micros: HistogramSnapshot,
+    /// Single-entry reads answered per store query (see `point_reads`): how much the
+    /// coalescing saves under the current read load.
+    pub point_read_batches: HistogramSnapshot,
 }
 
 /// What became of one submission, as the service in front of the ledger saw it. Services

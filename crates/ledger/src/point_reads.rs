@@ -15,6 +15,7 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot, Semaphore};
 
 use crate::error::LedgerError;
+use crate::metrics::Histogram;
 use crate::store::{ShardId, Store, StoreError, StoredEntry};
 
 /// One caller waiting for the entry at `index`.
@@ -41,17 +42,23 @@ pub(crate) struct PointReads {
 }
 
 impl PointReads {
-    /// Spawns the batching task over `store`'s `shard` (must be called inside a runtime).
-    pub(crate) fn start<S: Store>(store: Arc<S>, shard: ShardId, limits: PointReadLimits) -> Self {
+    /// Spawns the batching task over `store`'s `shard` (must be called inside a runtime);
+    /// `batches` observes how many reads each query answered.
+    pub(crate) fn start<S: Store>(
+        store: Arc<S>,
+        shard: ShardId,
+        limits: PointReadLimits,
+        batches: Arc<Histogram>,
+    ) -> Self {
         let (tx, rx) = mpsc::channel(limits.queue.max(1));
-        let slots = Arc::new(Semaphore::new(limits.slots.max(1)));
-        tokio::spawn(batch_reads(
+        let batcher = Batcher {
             store,
             shard,
-            rx,
-            slots,
-            limits.max_batch.max(1),
-        ));
+            slots: Arc::new(Semaphore::new(limits.slots.max(1))),
+            max_batch: limits.max_batch.max(1),
+            batches,
+        };
+        tokio::spawn(batcher.run(rx));
         Self { tx }
     }
 
@@ -76,31 +83,38 @@ impl PointReads {
     }
 }
 
-/// Takes the oldest waiting read, waits for a free query slot, then takes every read that
-/// queued meanwhile (up to `max_batch`) into the same query.
-async fn batch_reads<S: Store>(
+/// The batching task's state.
+struct Batcher<S> {
     store: Arc<S>,
     shard: ShardId,
-    mut rx: mpsc::Receiver<Request>,
     slots: Arc<Semaphore>,
     max_batch: usize,
-) {
-    while let Some(first) = rx.recv().await {
-        let Ok(slot) = Arc::clone(&slots).acquire_owned().await else {
-            return;
-        };
-        let mut batch = vec![first];
-        while batch.len() < max_batch {
-            match rx.try_recv() {
-                Ok(request) => batch.push(request),
-                Err(_) => break,
+    batches: Arc<Histogram>,
+}
+
+impl<S: Store> Batcher<S> {
+    /// Takes the oldest waiting read, waits for a free query slot, then takes every read
+    /// that queued meanwhile (up to `max_batch`) into the same query.
+    async fn run(self, mut rx: mpsc::Receiver<Request>) {
+        while let Some(first) = rx.recv().await {
+            let Ok(slot) = Arc::clone(&self.slots).acquire_owned().await else {
+                return;
+            };
+            let mut batch = vec![first];
+            while batch.len() < self.max_batch {
+                match rx.try_recv() {
+                    Ok(request) => batch.push(request),
+                    Err(_) => break,
+                }
             }
+            self.batches.observe(batch.len() as u64);
+            let store = Arc::clone(&self.store);
+            let shard = self.shard;
+            tokio::spawn(async move {
+                answer(store.as_ref(), shard, batch).await;
+                drop(slot);
+            });
         }
-        let store = Arc::clone(&store);
-        tokio::spawn(async move {
-            answer(store.as_ref(), shard, batch).await;
-            drop(slot);
-        });
     }
 }
 

@@ -104,6 +104,7 @@ async fn queries_for_sixty_reads(batch: usize) -> u64 {
     let ledger = ledger_with(&store, batch).await;
     let indexes = scattered(60);
     let before = store.read_entries_at_calls();
+    let observed = ledger.metrics().point_read_batches;
     let (first, rest) = pile_up(&store, &ledger, &indexes).await;
     store.resume_point_reads();
 
@@ -111,7 +112,12 @@ async fn queries_for_sixty_reads(batch: usize) -> u64 {
     for (read, index) in rest.into_iter().zip(&indexes) {
         expect_entry(read.await.unwrap().unwrap(), *index);
     }
-    store.read_entries_at_calls() - before
+    let queries = store.read_entries_at_calls() - before;
+    // The metric counts the same queries and every read they answered.
+    let now = ledger.metrics().point_read_batches;
+    assert_eq!(now.count - observed.count, queries);
+    assert_eq!(now.sum - observed.sum, 61);
+    queries
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

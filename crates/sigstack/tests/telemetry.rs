@@ -175,6 +175,10 @@ fn metrics_count_what_the_stack_did() {
         m.contains("# TYPE sigstack_sequencer_batch_size histogram\n"),
         "{m}"
     );
+    assert!(
+        m.contains("# TYPE sigstack_ledger_point_read_batch_size histogram\n"),
+        "{m}"
+    );
     // One batch per created entry.
     assert!(sample(&m, "sigstack_sequencer_batch_size_count{log=\"rekor\"}") >= 1.0);
     assert!(

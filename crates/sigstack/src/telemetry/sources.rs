@@ -78,6 +78,12 @@ impl<S: Store> Source for LedgerSource<S> {
             &histogram(&m.batch_sizes, 1.0),
         );
         scrape.histogram(
+            "sigstack_ledger_point_read_batch_size",
+            "Single-entry reads answered by each database query (concurrent reads share one).",
+            &log,
+            &histogram(&m.point_read_batches, 1.0),
+        );
+        scrape.histogram(
             "sigstack_sequencer_integration_duration_seconds",
             "Duration of each batch's store transaction (entries, tiles, tree state, checkpoint).",
             &log,
