@@ -124,7 +124,10 @@ fn serve_on_sqlite_until_sigterm_then_fsck() {
     }
     let Response { status, body, .. } = get(port, "/api/v1/log");
     assert_eq!(status, 200, "{body}");
-    assert!(body.contains("\"treeSize\":0"), "{body}");
+    // A new log's first entry is its own genesis entry (index 0), written before serving.
+    assert!(body.contains("\"treeSize\":1"), "{body}");
+    let genesis = get(port, "/api/v1/log/entries?logIndex=0");
+    assert_eq!(genesis.status, 200, "{}", genesis.body);
     assert!(body.contains("log.test - "), "{body}");
 
     // SIGTERM: graceful shutdown, exit status 0.

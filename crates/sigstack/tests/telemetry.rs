@@ -158,7 +158,8 @@ fn metrics_count_what_the_stack_did() {
     assert_eq!(rejections("key_not_found"), 1.0);
     assert_eq!(rejections("expired"), 0.0);
 
-    assert_eq!(sample(&m, "sigstack_tree_size{log=\"rekor\"}"), 1.0);
+    // The genesis entry and the one created above.
+    assert_eq!(sample(&m, "sigstack_tree_size{log=\"rekor\"}"), 2.0);
     assert_eq!(sample(&m, "sigstack_tree_size{log=\"ct\"}"), 1.0);
     assert_eq!(
         sample(

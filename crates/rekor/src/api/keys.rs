@@ -132,7 +132,7 @@ impl CheckpointSigner for LogKey {
 }
 
 /// Go's `encoding/pem` layout: 64-column base64 lines, each ending in `\n`.
-fn pem_public_key(der: &[u8]) -> String {
+pub(crate) fn pem_public_key(der: &[u8]) -> String {
     let b64 = base64::engine::general_purpose::STANDARD.encode(der);
     let mut out = String::from("-----BEGIN PUBLIC KEY-----\n");
     for chunk in b64.as_bytes().chunks(64) {

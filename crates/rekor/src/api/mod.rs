@@ -25,6 +25,7 @@ mod canonical;
 mod config;
 mod entries;
 mod error;
+mod genesis;
 mod json;
 mod keys;
 mod log;

@@ -26,7 +26,7 @@ use sigstack_ct::EcdsaP256LogSigner;
 use sigstack_fulcio::cert::CertificateAuthority;
 use sigstack_fulcio::Config as IssuerConfig;
 use sigstack_ledger::store::Store;
-use sigstack_ledger::{LedgerConfig, SystemClock};
+use sigstack_ledger::{Clock as _, LedgerConfig, SystemClock};
 use sigstack_merkle::signature::EcdsaP256Signer;
 use sigstack_rekor::api::{RekorConfig, RekorService};
 use tokio::net::TcpListener;
@@ -222,6 +222,15 @@ impl StoreTask for Server {
             )
             .await
             .context("opening the transparency log")?;
+            // Index 0 goes to the log itself, before any client is served (see the
+            // genesis module of sigstack-rekor for why).
+            if service
+                .write_genesis(SystemClock.now_unix())
+                .await
+                .context("writing the log's genesis entry")?
+            {
+                info!("new transparency log: wrote its genesis entry at index 0");
+            }
             let service = Arc::new(service);
             let ledger = service.ledger().clone();
             let head = ledger
