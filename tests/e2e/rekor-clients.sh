@@ -188,7 +188,8 @@ suite() {
   local data="$dir/data" f="$dir/files"
   export HOME="$dir/home" # rekor-cli keeps ~/.rekor/state.json; cosign its TUF cache
   local db_args=() url_pg=""
-  logged=0
+  # A new log starts with its own genesis entry at index 0 (sigstore-go refuses index 0).
+  logged=1
 
   check "sigstack init" "$SIGSTACK" init --data-dir "$data" --hostname sigstack-e2e.test
   check_grep "sigstack init again keeps the key" "kept .*log-key.pem" \
@@ -222,6 +223,8 @@ suite() {
     curl -s -o /dev/null -w '%{http_code}' "$url/readyz"
 
   local rekor=(rekor-cli --rekor_server "$url")
+  check_grep "rekor-cli get --log-index 0: the log's own genesis hashedrekord" \
+    "HashedRekordObj.*\"LogIndex\":0," "${rekor[@]}" get --log-index 0 --format json
 
   # --- rekor-cli: hashedrekord with an ECDSA P-256 key pair (x509 PKI format) ----------
   openssl ecparam -name prime256v1 -genkey -noout -out "$f/ec.key" 2>/dev/null
