@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the real Sigstore clients the end-to-end tests drive: cosign and rekor-cli from Debian
 # trixie (through a temporary apt source derived from this machine's own Debian entry, removed
-# afterwards; the system is never upgraded from it), sigstore-python from PyPI, and for the
+# afterwards; the system is never upgraded from it), sigstore-python from PyPI, sigstore-js's
+# CLI from npm, and for the
 # container-image suite docker-registry, skopeo and jq, and for the rekord pgp/minisign checks
 # gnupg and minisign, from the machine's own Debian release.
 # Idempotent: does nothing for clients already present.
@@ -52,9 +53,23 @@ if ! python3 -c 'import sigstore' >/dev/null 2>&1; then
   python3 -m pip install -q 'sigstore>=3.6,<5'
 fi
 
+# sigstore-js's CLI from the npm registry, into a folder of the repo that git ignores
+# (tests/e2e/keyless.sh runs it from there). Node.js and npm come from the machine, or from
+# Debian when it has none.
+sigstore_js="$(cd "$(dirname "$0")" && pwd)/e2e/.clients/sigstore-js"
+if [ ! -x "$sigstore_js/node_modules/.bin/sigstore" ]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm
+  fi
+  mkdir -p "$sigstore_js"
+  npm install --silent --no-audit --no-fund --prefix "$sigstore_js" @sigstore/cli@0.10.3
+fi
+
 cosign version 2>&1 | grep -i gitversion || true
 rekor-cli version 2>&1 | grep -i gitversion || true
 python3 -m sigstore --version || true
+"$sigstore_js/node_modules/.bin/sigstore" --version || true
 gpg --version | head -n1 || true
 minisign -v || true
 skopeo --version || true

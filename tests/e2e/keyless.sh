@@ -25,6 +25,9 @@ for tool in cosign rekor-cli curl python3 timeout sha256sum; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 python3 -c 'import sigstore' >/dev/null 2>&1 || missing+=("sigstore-python")
+# sigstore-js's CLI, installed by tests/install-clients.sh into this ignored folder.
+SIGSTORE_JS="$PWD/tests/e2e/.clients/sigstore-js/node_modules/.bin/sigstore"
+[ -x "$SIGSTORE_JS" ] || missing+=("sigstore-js ($SIGSTORE_JS)")
 engines="${SIGSTACK_E2E_ENGINES:-sqlite postgres}"
 if [[ " $engines " == *" postgres "* ]]; then
   command -v psql >/dev/null 2>&1 || missing+=(psql)
@@ -291,6 +294,28 @@ suite() {
     "${py[@]}" verify identity --bundle "$f/new.bundle" "${pyw[@]}" "$f/artifact.txt"
   check_grep "cosign verifies sigstore-python's bundle" "Verified OK" \
     "${tr[@]}" --bundle "$f/py.sigstore.json" "${who[@]}" "$f/py.txt"
+
+  # --- sigstore-js (npm @sigstore/cli): signs with our CA and log, cosign verifies -------
+  # With CI set it takes the token from SIGSTORE_ID_TOKEN instead of a browser login; it
+  # logs an intoto 0.0.2 entry and writes a v0.3 protobuf bundle.
+  echo "js artifact $engine $RANDOM$RANDOM" >"$f/js.txt"
+  echo "js tampered $engine" >"$f/js-tampered.txt"
+  printf '{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"js.txt","digest":{"sha256":"%s"}}],"predicateType":"https://sigstack.test/e2e","predicate":{}}' \
+    "$(sha256sum "$f/js.txt" | cut -d' ' -f1)" >"$f/js.statement.json"
+  check "sigstore-js attest (keyless)" env CI=true SIGSTORE_ID_TOKEN="$token" \
+    "$SIGSTORE_JS" attest "$f/js.statement.json" --fulcio-url "$url" --rekor-url "$url" \
+    --tlog-upload -o "$f/js.sigstore.json"
+  check_grep "…its bundle holds our log's intoto 0.0.2 entry" '"kind":"intoto","version":"0.0.2"' \
+    cat "$f/js.sigstore.json"
+  local tra=(env -u SIGSTORE_ROOT_FILE -u SIGSTORE_REKOR_PUBLIC_KEY -u SIGSTORE_CT_LOG_PUBLIC_KEY_FILE
+    cosign verify-blob-attestation --new-bundle-format --trusted-root "$trust/trusted_root.json"
+    --type https://sigstack.test/e2e --bundle "$f/js.sigstore.json")
+  check_grep "cosign verifies sigstore-js's bundle" "Verified OK" "${tra[@]}" "${who[@]}" "$f/js.txt"
+  check_refused "…and refuses it for another identity" "no matching CertificateIdentity" \
+    "${tra[@]}" --certificate-identity "someone@sigstack.test" --certificate-oidc-issuer "$issuer" \
+    "$f/js.txt"
+  check_refused "…and for an artifact it does not name" "digest" \
+    "${tra[@]}" "${who[@]}" "$f/js-tampered.txt"
 
   # --- the logs --------------------------------------------------------------------------
   check_grep "rekor-cli search --sha finds the keyless entries" "[0-9a-f]{64}" \
