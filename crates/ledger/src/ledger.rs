@@ -51,12 +51,16 @@ pub struct LedgerConfig {
     pub point_read_slots: usize,
     /// Most single-entry reads one store query answers.
     pub point_read_batch: usize,
+    /// Whether opening starts a background task that loads full tiles into the cache (see
+    /// `warm`), so a restarted server does not pay a store query per cold tile.
+    pub warm_tile_cache: bool,
 }
 
 impl LedgerConfig {
     /// The defaults for `shard`: batches of up to 1024 entries or 2 ms, 16384 queued
     /// submissions, lease retried every second, 8192 cached tiles, single-entry reads
-    /// coalesced over 2 query slots in batches of up to 128.
+    /// coalesced over 2 query slots in batches of up to 128, tile cache warmed in the
+    /// background.
     pub fn new(shard: ShardId) -> Self {
         Self {
             shard,
@@ -68,6 +72,7 @@ impl LedgerConfig {
             recent_entries_bytes: 32 << 20,
             point_read_slots: 2,
             point_read_batch: 128,
+            warm_tile_cache: true,
         }
     }
 }
@@ -236,6 +241,9 @@ impl<S: Store> Ledger<S> {
         );
         let sequencer = Sequencer::start(Arc::clone(&shared), rx).await?;
         tokio::spawn(sequencer.run());
+        if shared.config.warm_tile_cache {
+            tokio::spawn(crate::warm::warm_tile_cache(Arc::clone(&shared)));
+        }
         Ok(Self { shared, tx, reads })
     }
 

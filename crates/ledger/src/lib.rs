@@ -25,6 +25,7 @@ mod point_reads;
 mod reader;
 mod recent;
 mod sequencer;
+mod warm;
 
 pub use clock::{Clock, SystemClock};
 pub use error::LedgerError;

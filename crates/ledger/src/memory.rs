@@ -62,6 +62,7 @@ pub struct MemoryStore {
     integrate_calls: AtomicU64,
     read_entries_calls: AtomicU64,
     read_entries_at_calls: AtomicU64,
+    read_tiles_calls: AtomicU64,
     /// `true` while `read_entries_at` is held.
     reads_paused: watch::Sender<bool>,
 }
@@ -106,6 +107,7 @@ impl MemoryStore {
             integrate_calls: AtomicU64::new(0),
             read_entries_calls: AtomicU64::new(0),
             read_entries_at_calls: AtomicU64::new(0),
+            read_tiles_calls: AtomicU64::new(0),
             reads_paused: watch::channel(false).0,
         }
     }
@@ -145,6 +147,11 @@ impl MemoryStore {
     /// How many times `read_entries` was called (a ledger opening must not scan the log).
     pub fn read_entries_calls(&self) -> u64 {
         self.read_entries_calls.load(Ordering::Relaxed)
+    }
+
+    /// How many times `read_tiles` was called (tile cache misses, start-up, warming).
+    pub fn read_tiles_calls(&self) -> u64 {
+        self.read_tiles_calls.load(Ordering::Relaxed)
     }
 
     /// How many times `read_entries_at` was called (one per coalesced batch of point reads).
@@ -340,6 +347,7 @@ impl Store for MemoryStore {
         shard: ShardId,
         ids: &[TileId],
     ) -> Result<Vec<StoredTile>, StoreError> {
+        self.read_tiles_calls.fetch_add(1, Ordering::Relaxed);
         self.check_reads()?;
         let corrupt = lock(&self.faults).corrupt_tile_reads;
         let shards = lock(&self.shards);

@@ -190,3 +190,51 @@ async fn ranged_entry_reads_stop_at_the_tree_size() {
     assert!(ledger.entries(10, 20).await.unwrap().is_empty());
     assert!(ledger.entries(5, 3).await.unwrap().is_empty());
 }
+
+/// A reopened writer warms its tile cache in the background: once warm, proofs of entries
+/// in full tiles need no store read; without warming the same proofs do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reopened_ledger_warms_its_tile_cache() {
+    let store = Arc::new(MemoryStore::new());
+    let first = open(&store, config()).await;
+    grow(&first, 0, 3000).await;
+    first.close().await;
+    let size = 3000u64;
+    // Entries in the eleven full level-0 tiles.
+    let indexes: Vec<u64> = (0..20).map(|i| i * 140).collect();
+
+    for warm in [false, true] {
+        let before = store.read_tiles_calls();
+        let mut cfg = config();
+        cfg.warm_tile_cache = warm;
+        cfg.tile_cache_tiles = 4096;
+        let ledger = open(&store, cfg).await;
+        assert!(ledger.is_writer());
+        // Opening reads the partial tiles (one query); warming one more for the eleven full
+        // level-0 tiles.
+        let expected = before + if warm { 2 } else { 1 };
+        let warmed = if warm { 11 } else { 0 };
+        for _ in 0..5000 {
+            if ledger.metrics().tiles_warmed >= warmed {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
+        assert_eq!(ledger.metrics().tiles_warmed, warmed, "warm = {warm}");
+        assert_eq!(store.read_tiles_calls(), expected, "warm = {warm}");
+        for index in &indexes {
+            let proof = ledger.inclusion_proof(*index, size).await.unwrap();
+            // Submitted concurrently, so entry `index` is not necessarily `r{index}`.
+            let leaf = ledger.entry(*index).await.unwrap().unwrap().leaf_hash;
+            let root = ledger.state().await.unwrap().root;
+            verify_inclusion(&leaf, *index, size, &proof, &root).unwrap();
+        }
+        let cold_reads = store.read_tiles_calls() - expected;
+        if warm {
+            assert_eq!(cold_reads, 0, "a warm cache reads no tiles");
+        } else {
+            assert!(cold_reads > 0, "without warming the proofs read tiles");
+        }
+        ledger.close().await;
+    }
+}

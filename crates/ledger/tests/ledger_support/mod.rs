@@ -83,6 +83,8 @@ pub fn config() -> LedgerConfig {
         recent_entries_bytes: 16 << 10,
         point_read_slots: 2,
         point_read_batch: 16,
+        // Tests count and fault store reads; warming would add reads of its own.
+        warm_tile_cache: false,
     }
 }
 

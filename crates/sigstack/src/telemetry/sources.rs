@@ -77,6 +77,12 @@ impl<S: Store> Source for LedgerSource<S> {
             &log,
             &histogram(&m.batch_sizes, 1.0),
         );
+        scrape.counter(
+            "sigstack_ledger_tiles_warmed_total",
+            "Full hash tiles loaded into the tile cache by the start-up warming.",
+            &log,
+            m.tiles_warmed,
+        );
         scrape.histogram(
             "sigstack_ledger_point_read_batch_size",
             "Single-entry reads answered by each database query (concurrent reads share one).",
