@@ -82,7 +82,7 @@ app.kubernetes.io/part-of: sigstack
 {{- if or .Values.caConfig.existingConfigMap .Values.caConfig.inline -}}true{{- end -}}
 {{- end -}}
 
-{{/* The environment variable the database URL is read into (expanded in args as $(NAME)). */}}
+{{/* The database URL, in the environment variable sigstack reads it from (never in the args). */}}
 {{- define "sigstack.databaseEnv" -}}
 - name: SIGSTACK_DATABASE_URL
   valueFrom:

@@ -11,6 +11,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// only, so a fresh `init` + `serve` never exposes an unconfigured log to the network.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:3000";
 
+/// Where every `--database-url` also reads from, so a PostgreSQL password can come from the
+/// environment (a Kubernetes Secret) instead of the process arguments or a file. The flag
+/// wins over the variable; help output never prints the variable's value.
+pub const DATABASE_URL_ENV: &str = "SIGSTACK_DATABASE_URL";
+
 /// sigstack: a self-hosted Sigstore stack (transparency log, keyless CA, CT log) in one binary.
 #[derive(Debug, Parser)]
 #[command(name = "sigstack", version, about, propagate_version = true)]
@@ -105,7 +110,7 @@ pub struct ServeArgs {
 
     /// `postgres://…` for PostgreSQL or `sqlite:PATH` (relative to DIR); overrides
     /// `database.url` in sigstack.toml (default: the SQLite file in the data directory).
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", env = DATABASE_URL_ENV, hide_env_values = true)]
     pub database_url: Option<String>,
 
     /// The CA's Fulcio-format issuer configuration (JSON or YAML); overrides `ca.config`.
@@ -134,7 +139,7 @@ pub struct UpArgs {
     pub listen: Option<SocketAddr>,
 
     /// As for `serve`.
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", env = DATABASE_URL_ENV, hide_env_values = true)]
     pub database_url: Option<String>,
 
     /// As for `serve`.
@@ -208,7 +213,7 @@ pub struct TrustRootArgs {
 pub struct MigrateArgs {
     /// The database to bring to this build's schema version: `postgres://…`, or
     /// `sqlite:PATH` (relative to the current directory).
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", env = DATABASE_URL_ENV, hide_env_values = true)]
     pub database_url: String,
 }
 
@@ -227,7 +232,7 @@ pub struct FsckArgs {
     pub data_dir: PathBuf,
 
     /// Overrides `database.url` in sigstack.toml.
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", env = DATABASE_URL_ENV, hide_env_values = true)]
     pub database_url: Option<String>,
 }
 

@@ -282,3 +282,46 @@ fn version_and_json_logs() {
     );
     assert!(line.contains("/nonexistent/x"), "{err}");
 }
+
+#[test]
+fn the_database_url_can_come_from_the_environment_and_stays_out_of_help() {
+    let tmp = TempDir::new("db-env");
+    let db = tmp.path().join("from-env.db");
+    let url = format!("sqlite:{}", db.display());
+    let out = sigstack()
+        .args(["migrate"])
+        .env("SIGSTACK_DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(db.is_file(), "migrate did not use SIGSTACK_DATABASE_URL");
+
+    // The flag wins over the variable.
+    let flagged = tmp.path().join("from-flag.db");
+    let out = sigstack()
+        .args([
+            "migrate",
+            "--database-url",
+            &format!("sqlite:{}", flagged.display()),
+        ])
+        .env("SIGSTACK_DATABASE_URL", "sqlite:/nonexistent-dir/never.db")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(flagged.is_file());
+
+    // A password in the variable never shows up in help output.
+    for command in ["serve", "migrate", "up"] {
+        let out = sigstack()
+            .args([command, "--help"])
+            .env(
+                "SIGSTACK_DATABASE_URL",
+                "postgres://sigstack:hunter2@db/sigstack",
+            )
+            .output()
+            .unwrap();
+        let help = text(&out.stdout);
+        assert!(help.contains("SIGSTACK_DATABASE_URL"), "{help}");
+        assert!(!help.contains("hunter2"), "{help}");
+    }
+}
