@@ -36,14 +36,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   exit 1
 fi
 
-if [ -n "${SIGSTACK_BIN:-}" ]; then
-  SIGSTACK="$SIGSTACK_BIN"
-else
-  echo "building sigstack (release)…"
-  cargo build --release -p sigstack --locked --quiet
-  SIGSTACK="${CARGO_TARGET_DIR:-$PWD/target}/release/sigstack"
-fi
-[ -x "$SIGSTACK" ] || { echo "FAIL build: $SIGSTACK missing"; echo "e2e: 0 passed, 1 failed"; exit 1; }
+# shellcheck source=tests/e2e/lib.sh
+. tests/e2e/lib.sh
+use_release_binary
 
 WORK="$(mktemp -d /tmp/sigstack-images.XXXXXX)"
 pg_server="${SIGSTACK_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
@@ -53,96 +48,12 @@ registry_pid=""
 pg_databases=()
 
 cleanup() {
-  for pid in "$server_pid" "$registry_pid"; do
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-      kill "$pid" 2>/dev/null || true
-      wait "$pid" 2>/dev/null || true
-    fi
-  done
-  for db in "${pg_databases[@]}"; do
-    psql "$PG_ADMIN_URL" -q -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" \
-      >/dev/null 2>&1 || true
-  done
-  if [ "${KEEP:-0}" = 1 ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
+  kill_children "$server_pid" "$registry_pid"
+  drop_databases "$PG_ADMIN_URL" "${pg_databases[@]}"
+  remove_work
 }
 trap cleanup EXIT
 
-passed=0
-failed=0
-OUT=""
-STDOUT=""
-PREFIX=""
-
-show() { printf '%s\n' "$1" | tail -n 15 | sed 's/^/    | /'; }
-ok() { echo "ok $PREFIX$1"; passed=$((passed + 1)); }
-fail() {
-  echo "FAIL $PREFIX$1"
-  if [ -n "${2:-}" ]; then show "$2"; fi
-  failed=$((failed + 1))
-}
-
-# run CMD...: under `timeout 60`; stdout and stderr in $OUT, stdout alone in $STDOUT.
-run() {
-  local rc=0
-  timeout 60 "$@" >"$WORK/stdout" 2>"$WORK/stderr" || rc=$?
-  STDOUT="$(cat "$WORK/stdout")"
-  OUT="$(cat "$WORK/stdout" "$WORK/stderr")"
-  return "$rc"
-}
-
-# check NAME CMD...: must succeed within 60 s; output in $OUT (stdout alone in $STDOUT).
-check() {
-  local name="$1"
-  shift
-  local rc=0
-  run "$@" || rc=$?
-  if [ "$rc" -eq 0 ]; then ok "$name"; else fail "$name" "exit $rc: $OUT"; fi
-}
-
-# check_grep NAME REGEX CMD...: must succeed and print something matching REGEX.
-check_grep() {
-  local name="$1" regex="$2"
-  shift 2
-  local rc=0
-  run "$@" || rc=$?
-  if [ "$rc" -eq 0 ] && grep -Eq -- "$regex" <<<"$OUT"; then ok "$name"; else
-    fail "$name" "exit $rc, expected /$regex/: $OUT"
-  fi
-}
-
-# check_refused NAME REGEX CMD...: must fail by answering (not by timing out), and say
-# something matching REGEX (so a refusal for the wrong reason does not pass).
-check_refused() {
-  local name="$1" regex="$2"
-  shift 2
-  local rc=0
-  run "$@" || rc=$?
-  if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && grep -Eq -- "$regex" <<<"$OUT"; then ok "$name"; else
-    fail "$name" "exit $rc, expected a refusal matching /$regex/: $OUT"
-  fi
-}
-
-wait_ready() { # URL PID: until URL/readyz answers 200 (20 s at most) while PID lives
-  for _ in $(seq 1 200); do
-    if curl -fsS -o /dev/null "$1/readyz" 2>/dev/null; then return 0; fi
-    kill -0 "$2" 2>/dev/null || return 1
-    sleep 0.1
-  done
-  return 1
-}
-
-stop_server() { # PID: SIGTERM, 30 s to exit; the exit status in $STOPPED
-  local pid="$1"
-  STOPPED=0
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid"; fi
-  wait "$pid" 2>/dev/null || STOPPED=$?
-}
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
 
 sha_of() { sha256sum "$1" | cut -d' ' -f1; }
 
@@ -498,5 +409,4 @@ done
 stop_server "$registry_pid"
 registry_pid=""
 
-echo "e2e: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

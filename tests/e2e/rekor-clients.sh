@@ -29,14 +29,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   exit 1
 fi
 
-if [ -n "${SIGSTACK_BIN:-}" ]; then
-  SIGSTACK="$SIGSTACK_BIN" # a binary built elsewhere (development); CI always builds
-else
-  echo "building sigstack (release)…"
-  cargo build --release -p sigstack --locked --quiet
-  SIGSTACK="${CARGO_TARGET_DIR:-$PWD/target}/release/sigstack"
-fi
-[ -x "$SIGSTACK" ] || { echo "FAIL build: $SIGSTACK missing"; echo "e2e: 0 passed, 1 failed"; exit 1; }
+# shellcheck source=tests/e2e/lib.sh
+. tests/e2e/lib.sh
+use_release_binary  # $SIGSTACK_BIN: a binary built elsewhere (development); CI always builds
 
 WORK="$(mktemp -d /tmp/sigstack-e2e.XXXXXX)"
 # Where CREATE/DROP DATABASE run (the always-present `postgres` database of the server the
@@ -53,71 +48,15 @@ cleanup() {
   for home in "${gnupg_homes[@]}"; do
     GNUPGHOME="$home" gpgconf --kill all >/dev/null 2>&1 || true
   done
-  for pid in "$server_pid" "$standby_pid"; do
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-      kill "$pid" 2>/dev/null || true
-      wait "$pid" 2>/dev/null || true
-    fi
-  done
-  for db in "${pg_databases[@]}"; do
-    psql "$PG_ADMIN_URL" -q -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" \
-      >/dev/null 2>&1 || true
-  done
-  if [ "${KEEP:-0}" = 1 ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
+  kill_children "$server_pid" "$standby_pid"
+  drop_databases "$PG_ADMIN_URL" "${pg_databases[@]}"
+  remove_work
 }
 trap cleanup EXIT
 
-passed=0
-failed=0
-OUT=""
-PREFIX=""
-
-# Output of a failed check, indented, last lines only.
-show() { printf '%s\n' "$1" | tail -n 15 | sed 's/^/    | /'; }
-
-# A failing check never aborts the suite: checks always return 0 and leave LAST_OK.
-LAST_OK=0
-ok() { echo "ok $PREFIX$1"; passed=$((passed + 1)); LAST_OK=1; }
-fail() {
-  echo "FAIL $PREFIX$1"
-  if [ -n "${2:-}" ]; then show "$2"; fi
-  failed=$((failed + 1))
-  LAST_OK=0
-}
 # After a check that adds an entry: count it if the check passed (expected tree sizes).
 logged=0
 counted() { if [ "$LAST_OK" = 1 ]; then logged=$((logged + 1)); fi; }
-
-# check NAME CMD...: the command must succeed (within 60 s). Its output is left in $OUT.
-check() {
-  local name="$1"
-  shift
-  local rc=0
-  OUT="$(timeout 60 "$@" 2>&1)" || rc=$?
-  if [ "$rc" -eq 0 ]; then ok "$name"; else fail "$name" "exit $rc: $OUT"; fi
-}
-
-# check_grep NAME REGEX CMD...: must succeed and print something matching REGEX.
-check_grep() {
-  local name="$1" regex="$2"
-  shift 2
-  local rc=0
-  OUT="$(timeout 60 "$@" 2>&1)" || rc=$?
-  if [ "$rc" -eq 0 ] && grep -Eq -- "$regex" <<<"$OUT"; then
-    ok "$name"
-  else
-    fail "$name" "exit $rc, expected /$regex/: $OUT"
-  fi
-}
-
-# check_refused NAME CMD...: the command must fail, but by answering (not by timing out).
-check_refused() {
-  local name="$1"
-  shift
-  local rc=0
-  OUT="$(timeout 60 "$@" 2>&1)" || rc=$?
-  if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ]; then ok "$name"; else fail "$name" "exit $rc: $OUT"; fi
-}
 
 # start_server LOG ARGS...: `sigstack serve ARGS` in the background; its pid in $STARTED.
 STARTED=""
@@ -126,28 +65,6 @@ start_server() {
   shift
   "$SIGSTACK" serve "$@" >"$log" 2>&1 &
   STARTED=$!
-}
-
-# wait_ready URL PATH PID: until URL/PATH answers 200 (10 s at most) while PID lives.
-wait_ready() {
-  for _ in $(seq 1 100); do
-    if curl -fsS -o /dev/null "$1$2" 2>/dev/null; then return 0; fi
-    kill -0 "$3" 2>/dev/null || return 1
-    sleep 0.1
-  done
-  return 1
-}
-
-# stop_server PID: SIGTERM, 30 s to exit (then SIGKILL); the exit status in $STOPPED.
-# (Not in a `$(…)` subshell: only this shell can `wait` for its own children.)
-STOPPED=0
-stop_server() {
-  local pid="$1"
-  STOPPED=0
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid"; fi
-  wait "$pid" 2>/dev/null || STOPPED=$?
 }
 
 # hashedrekord_json SIGFILE PUBFILE SHA256HEX: a proposed hashedrekord entry, for curl.
@@ -175,10 +92,6 @@ post_entry() {
   rm -f "$out"
 }
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-
 # One engine's whole run. $1 = sqlite | postgres.
 suite() {
   local engine="$1"
@@ -201,7 +114,7 @@ suite() {
     url_pg="${PG_ADMIN_URL%/*}/$db"
     check "create database" psql "$PG_ADMIN_URL" -q -v ON_ERROR_STOP=1 -c "CREATE DATABASE \"$db\""
     db_args=(--database-url "$url_pg")
-    check_refused "serve refuses an unmigrated database" \
+    check_refused "serve refuses an unmigrated database" "" \
       "$SIGSTACK" serve --data-dir "$data" --listen 127.0.0.1:0 "${db_args[@]}"
     grep -q migrate <<<"$OUT" || fail "unmigrated database message says to run migrate" "$OUT"
     check "sigstack migrate" "$SIGSTACK" migrate --database-url "$url_pg"
@@ -213,7 +126,7 @@ suite() {
   local url="http://127.0.0.1:$port"
   start_server "$dir/serve.log" --data-dir "$data" --listen "127.0.0.1:$port" "${db_args[@]}"
   server_pid="$STARTED"
-  if wait_ready "$url" /healthz "$server_pid"; then ok "serve answers /healthz"; else
+  if wait_ready "$url" "$server_pid" /healthz; then ok "serve answers /healthz"; else
     fail "serve answers /healthz" "$(cat "$dir/serve.log")"
     stop_server "$server_pid"
     server_pid=""
@@ -253,7 +166,7 @@ suite() {
 
   # A signature over something else must be refused and not logged.
   echo "something else" >"$f/other.txt"
-  check_refused "rekor-cli upload with a wrong signature is refused" \
+  check_refused "rekor-cli upload with a wrong signature is refused" "" \
     "${rekor[@]}" upload --type hashedrekord --artifact "$f/other.txt" \
     --artifact-hash "$(sha256sum "$f/other.txt" | cut -d' ' -f1)" \
     --signature "$f/artifact.sig" "${key_args[@]}"
@@ -361,7 +274,7 @@ suite() {
   # Rekor's own Go code), so the server's answer is checked with curl.
   cp "$f/pgp.txt" "$f/pgp-tampered.txt"
   echo tampered >>"$f/pgp-tampered.txt"
-  check_refused "rekor-cli upload rekord pgp of a tampered artifact is refused" \
+  check_refused "rekor-cli upload rekord pgp of a tampered artifact is refused" "" \
     "${rekor[@]}" upload --artifact "$f/pgp-tampered.txt" --signature "$f/pgp.txt.asc" \
     --public-key "$f/pgp.pub.asc"
   post_entry "server answers 400 to a pgp signature over another artifact" 400 \
@@ -374,7 +287,7 @@ suite() {
   "${gpg_batch[@]}" --armor --export "$ed_email" >"$f/ed.pub.asc"
   "${gpg_batch[@]}" --local-user "$ed_email" --detach-sign --armor \
     --output "$f/ed.txt.asc" "$f/pgp2.txt" || fail "gpg ed25519 signing (test setup)"
-  check_refused "rekor-cli upload with an EdDSA pgp key is refused" \
+  check_refused "rekor-cli upload with an EdDSA pgp key is refused" "" \
     "${rekor[@]}" upload --artifact "$f/pgp2.txt" --signature "$f/ed.txt.asc" \
     --public-key "$f/ed.pub.asc"
   post_entry "server answers 400 naming algorithm 22 to an EdDSA pgp key" 400 \
@@ -398,7 +311,7 @@ suite() {
   check_grep "rekor-cli search --public-key --pki-format minisign" "${ms_id:16}" \
     "${rekor[@]}" search "${ms[@]}"
   check_grep "rekor-cli get --uuid (minisign entry)" "${ms_id:16}" "${rekor[@]}" get --uuid "$ms_id"
-  check_refused "rekor-cli upload rekord minisign of a tampered artifact is refused" \
+  check_refused "rekor-cli upload rekord minisign of a tampered artifact is refused" "" \
     "${rekor[@]}" upload --artifact "$f/pgp-tampered.txt" --signature "$f/ms.txt.minisig" "${ms[@]}"
   post_entry "server answers 400 to a minisign signature over another artifact" 400 \
     "failed to verify signature" \
@@ -429,9 +342,9 @@ suite() {
     --bundle "$f/blob.bundle.json" --offline=true "$f/blob.txt"
   check "cosign verify-blob --signature (finds the entry in the log)" cosign verify-blob \
     "${cosign_pub[@]}" --signature "$f/blob.sig" --rekor-url "$url" "$f/blob.txt"
-  check_refused "cosign verify-blob rejects a tampered artifact" cosign verify-blob \
+  check_refused "cosign verify-blob rejects a tampered artifact" "" cosign verify-blob \
     "${cosign_pub[@]}" --bundle "$f/blob.bundle.json" --offline=true "$f/tampered.txt"
-  check_refused "cosign verify-blob rejects a SET from another log key" \
+  check_refused "cosign verify-blob rejects a SET from another log key" "" \
     env SIGSTORE_REKOR_PUBLIC_KEY="$f/ec.pub" cosign verify-blob "${cosign_pub[@]}" \
     --bundle "$f/blob.bundle.json" --offline=true "$f/blob.txt"
 
@@ -446,7 +359,7 @@ suite() {
   check "cosign verify-blob --new-bundle-format --trusted-root" cosign verify-blob \
     "${cosign_pub[@]}" --new-bundle-format --bundle "$f/blob.sigstore.json" \
     --trusted-root "$f/trusted-root.json" "$f/blob.txt"
-  check_refused "cosign verify-blob --new-bundle-format rejects a tampered artifact" \
+  check_refused "cosign verify-blob --new-bundle-format rejects a tampered artifact" "" \
     cosign verify-blob "${cosign_pub[@]}" --new-bundle-format \
     --bundle "$f/blob.sigstore.json" --trusted-root "$f/trusted-root.json" "$f/tampered.txt"
   # So a pass above means our checkpoint signature was checked: alter the signed size.
@@ -459,7 +372,7 @@ lines[1] = str(int(lines[1]) + 1)
 proof["checkpoint"]["envelope"] = "\n".join(lines)
 json.dump(bundle, open(sys.argv[2], "w"))
 PY
-  check_refused "cosign verify-blob --new-bundle-format rejects an altered checkpoint" \
+  check_refused "cosign verify-blob --new-bundle-format rejects an altered checkpoint" "" \
     cosign verify-blob "${cosign_pub[@]}" --new-bundle-format \
     --bundle "$f/forged.sigstore.json" --trusted-root "$f/trusted-root.json" "$f/blob.txt"
   grep -q "checkpoint" <<<"$OUT" || fail "cosign names the checkpoint as the problem" "$OUT"
@@ -475,7 +388,7 @@ PY
   check "cosign verify-blob-attestation --offline" cosign verify-blob-attestation \
     "${cosign_pub[@]}" --bundle "$f/att.bundle.json" --type slsaprovenance --offline=true \
     "$f/blob.txt"
-  check_refused "cosign verify-blob-attestation rejects a tampered artifact" \
+  check_refused "cosign verify-blob-attestation rejects a tampered artifact" "" \
     cosign verify-blob-attestation "${cosign_pub[@]}" --bundle "$f/att.bundle.json" \
     --type slsaprovenance --offline=true "$f/tampered.txt"
   check "cosign attest-blob --rekor-entry-type intoto" cosign attest-blob "${cosign_key[@]}" \
@@ -498,7 +411,7 @@ PY
   url2="http://127.0.0.1:$port2"
   start_server "$dir/serve2.log" --data-dir "$data" --listen "127.0.0.1:$port2" "${db_args[@]}"
   standby_pid="$STARTED"
-  if wait_ready "$url2" /healthz "$standby_pid"; then ok "second serve on the same log starts"; else
+  if wait_ready "$url2" "$standby_pid" /healthz; then ok "second serve on the same log starts"; else
     fail "second serve on the same log starts" "$(cat "$dir/serve2.log")"
   fi
   check_grep "second serve is a standby (/readyz 503)" "^503$" \
@@ -512,7 +425,7 @@ PY
     --signature "$f/standby.sig" "${key_args[@]}")
   # rekor-cli's retrying client reports only "giving up after 1 attempt(s)": see the status
   # with curl.
-  check_refused "rekor-cli upload to the standby is refused" \
+  check_refused "rekor-cli upload to the standby is refused" "" \
     rekor-cli --rekor_server "$url2" --retry 0 "${standby_upload[@]}"
   check_grep "the standby answers writes 503 with Retry-After" "^HTTP/1.1 503|^retry-after" \
     curl -s -i -H 'Content-Type: application/json' --data "$(hashedrekord_json \
@@ -527,7 +440,7 @@ PY
   if [ "$STOPPED" -eq 0 ]; then ok "serve exits cleanly on SIGTERM"; else
     fail "serve exits cleanly on SIGTERM" "exit $STOPPED: $(tail -n 5 "$dir/serve.log")"
   fi
-  if wait_ready "$url2" /readyz "$standby_pid"; then ok "the standby takes over as writer"; else
+  if wait_ready "$url2" "$standby_pid"; then ok "the standby takes over as writer"; else
     fail "the standby takes over as writer" "$(tail -n 5 "$dir/serve2.log")"
   fi
   check_grep "rekor-cli upload to the new writer" "Created entry at index $logged" \
@@ -553,7 +466,7 @@ PY
     python3 -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()' \
       "$data/sigstack.db" "$tamper_sql" || fail "tampering with the database (test setup)"
   fi
-  check_refused "sigstack log fsck detects a rewritten entry" \
+  check_refused "sigstack log fsck detects a rewritten entry" "" \
     "$SIGSTACK" log fsck --data-dir "$data" "${db_args[@]}"
   grep -q "leaf hash" <<<"$OUT" || fail "fsck names the rewritten entry" "$OUT"
   unset COSIGN_PASSWORD SIGSTORE_REKOR_PUBLIC_KEY
@@ -567,5 +480,4 @@ for engine in $engines; do
   suite "$engine"
 done
 
-echo "e2e: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

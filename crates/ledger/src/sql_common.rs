@@ -140,6 +140,19 @@ pub(crate) fn state_from_row((size, root, checkpoint): StateRow) -> Result<TreeS
 /// `(idx, leaf_hash, body, integrated_time, kind, receipt)`.
 pub(crate) type EntryRow = (i64, Vec<u8>, Vec<u8>, i64, String, Vec<u8>);
 
+/// `SELECT` of exactly the [`EntryRow`] columns from `entries`, followed by the given clauses:
+/// one column list for every entry query of both engines. A macro, so the whole statement is
+/// still one `&'static str` (no allocation per query).
+macro_rules! select_entries {
+    ($($clause:literal),* $(,)?) => {
+        concat!(
+            "SELECT idx, leaf_hash, body, integrated_time, kind, receipt FROM entries ",
+            $($clause),*
+        )
+    };
+}
+pub(crate) use select_entries;
+
 /// Decodes an `entries` row.
 pub(crate) fn entry_from_row(
     (index, leaf_hash, body, integrated_time, kind, receipt): EntryRow,

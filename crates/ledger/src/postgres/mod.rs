@@ -26,8 +26,8 @@ use sigstack_merkle::{leaf_hash, Hash, TileId};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 use crate::sql_common::{
-    cut_tiles, engine, entry_from_row, found_leaf, index_range, state_from_row, stored_indexes,
-    tile_keys, tile_row, to_limit, to_u64, EntryRow, StateRow, TileRows,
+    cut_tiles, engine, entry_from_row, found_leaf, index_range, select_entries, state_from_row,
+    stored_indexes, tile_keys, tile_row, to_limit, to_u64, EntryRow, StateRow, TileRows,
 };
 use crate::store::{Batch, ShardId, Store, StoreError, StoredEntry, StoredTile, TreeState};
 
@@ -200,10 +200,9 @@ impl Store for PgStore {
         let Some((start, end)) = index_range(start, end) else {
             return Ok(Vec::new());
         };
-        let rows: Vec<EntryRow> = sqlx::query_as(
-            "SELECT idx, leaf_hash, body, integrated_time, kind, receipt FROM entries \
-             WHERE shard = $1 AND idx >= $2 AND idx < $3 ORDER BY idx",
-        )
+        let rows: Vec<EntryRow> = sqlx::query_as(select_entries!(
+            "WHERE shard = $1 AND idx >= $2 AND idx < $3 ORDER BY idx"
+        ))
         .bind(shard)
         .bind(start)
         .bind(end)
@@ -222,15 +221,13 @@ impl Store for PgStore {
         if wanted.is_empty() {
             return Ok(Vec::new());
         }
-        let rows: Vec<EntryRow> = sqlx::query_as(
-            "SELECT idx, leaf_hash, body, integrated_time, kind, receipt FROM entries \
-             WHERE shard = $1 AND idx = ANY($2)",
-        )
-        .bind(shard)
-        .bind(wanted)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(engine("reading entries"))?;
+        let rows: Vec<EntryRow> =
+            sqlx::query_as(select_entries!("WHERE shard = $1 AND idx = ANY($2)"))
+                .bind(shard)
+                .bind(wanted)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(engine("reading entries"))?;
         rows.into_iter().map(entry_from_row).collect()
     }
 

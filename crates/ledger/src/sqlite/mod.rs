@@ -29,8 +29,8 @@ use sqlx::sqlite::{
 };
 
 use crate::sql_common::{
-    cut_tiles, engine, entry_from_row, found_leaf, index_range, state_from_row, stored_indexes,
-    tile_keys, tile_row, to_limit, to_u64, EntryRow, StateRow, TileRows,
+    cut_tiles, engine, entry_from_row, found_leaf, index_range, select_entries, state_from_row,
+    stored_indexes, tile_keys, tile_row, to_limit, to_u64, EntryRow, StateRow, TileRows,
 };
 use crate::store::{Batch, ShardId, Store, StoreError, StoredEntry, StoredTile, TreeState};
 
@@ -256,10 +256,9 @@ impl Store for SqliteStore {
         let Some((start, end)) = index_range(start, end) else {
             return Ok(Vec::new());
         };
-        let rows: Vec<EntryRow> = sqlx::query_as(
-            "SELECT idx, leaf_hash, body, integrated_time, kind, receipt FROM entries \
-             WHERE shard = ? AND idx >= ? AND idx < ? ORDER BY idx",
-        )
+        let rows: Vec<EntryRow> = sqlx::query_as(select_entries!(
+            "WHERE shard = ? AND idx >= ? AND idx < ? ORDER BY idx"
+        ))
         .bind(shard)
         .bind(start)
         .bind(end)
@@ -282,8 +281,8 @@ impl Store for SqliteStore {
             let width = chunk.len().next_power_of_two();
             let placeholders = vec!["?"; width].join(",");
             let sql = format!(
-                "SELECT idx, leaf_hash, body, integrated_time, kind, receipt FROM entries \
-                 WHERE shard = ? AND idx IN ({placeholders})"
+                concat!(select_entries!("WHERE shard = ? AND idx IN ("), "{}", ")"),
+                placeholders
             );
             let mut query = sqlx::query_as::<_, EntryRow>(&sql).bind(shard);
             let padding = chunk.last().into_iter().cycle().take(width - chunk.len());
