@@ -394,7 +394,8 @@ suite() {
   if [ "$STOPPED" -eq 0 ]; then ok "the stack exits cleanly on SIGTERM"; else
     fail "the stack exits cleanly on SIGTERM" "exit $STOPPED: $(tail -n 5 "$dir/serve.log")"
   fi
-  unset SIGSTORE_ROOT_FILE SIGSTORE_CT_LOG_PUBLIC_KEY_FILE SIGSTORE_REKOR_PUBLIC_KEY SIGSTORE_REKOR_API_URL
+  unset SIGSTORE_ROOT_FILE SIGSTORE_CT_LOG_PUBLIC_KEY_FILE SIGSTORE_REKOR_PUBLIC_KEY SIGSTORE_REKOR_API_URL \
+    COSIGN_REKOR_URL COSIGN_FULCIO_URL
   PREFIX=""
 }
 

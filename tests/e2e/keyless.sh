@@ -159,6 +159,15 @@ suite() {
     env SIGSTORE_ROOT_FILE="$trust/ctfe.pub" "${verify[@]}" --bundle "$f/classic.bundle" \
     "${who[@]}" "$f/artifact.txt"
 
+  # --- cosign with nothing but the sourced cosign.env: no URL flags ----------------------
+  # cosign takes COSIGN_FULCIO_URL and COSIGN_REKOR_URL as its flags' defaults; were they missing
+  # it would go to the public instance (unreachable here, so the signing would fail).
+  check_grep "cosign sign-blob with only cosign.env (no --fulcio-url/--rekor-url)" \
+    "Successfully verified SCT" \
+    cosign sign-blob --identity-token "$token" --yes --bundle "$f/env-only.bundle" "$f/artifact.txt"
+  check_grep "… its bundle verifies offline against this log's key" "Verified OK" \
+    cosign verify-blob --offline --bundle "$f/env-only.bundle" "${who[@]}" "$f/artifact.txt"
+
   # --- cosign 2.5, protobuf bundle, the trusted root -------------------------------------
   check "cosign sign-blob --new-bundle-format" \
     "${sign[@]}" --new-bundle-format --bundle "$f/new.bundle" "$f/artifact.txt"
@@ -268,7 +277,8 @@ suite() {
     "$SIGSTACK" init --data-dir "$data" --dev-oidc
   after="$(cd "$data" && sha256sum ./*.pem ./*.json sigstack.toml)"
   if [ "$before" = "$after" ]; then ok "…byte for byte"; else fail "…byte for byte" "$(diff <(echo "$before") <(echo "$after"))"; fi
-  unset SIGSTORE_ROOT_FILE SIGSTORE_CT_LOG_PUBLIC_KEY_FILE SIGSTORE_REKOR_PUBLIC_KEY SIGSTORE_REKOR_API_URL
+  unset SIGSTORE_ROOT_FILE SIGSTORE_CT_LOG_PUBLIC_KEY_FILE SIGSTORE_REKOR_PUBLIC_KEY SIGSTORE_REKOR_API_URL \
+    COSIGN_REKOR_URL COSIGN_FULCIO_URL
   PREFIX=""
 }
 

@@ -3,8 +3,8 @@
 //! builds the chain, its own TBS re-encoding (`tbs_precertificate_bytes`) equals our precert
 //! entry, and the embedded SCT verifies over the digitally-signed bytes rebuilt from it.
 //!
-//! Runs when `SIGSTACK_REAL_CLIENTS=1` (set by tests/all.sh after installing sigstore-python,
-//! which brings `cryptography` ≥ 45); with the flag set, a missing library fails the test.
+//! `#[ignore]`d (a plain `cargo test` reports it skipped); tests/all.sh installs sigstore-python,
+//! which brings `cryptography` ≥ 45, and runs it with `--ignored`, where a missing library fails.
 #![allow(clippy::unwrap_used)]
 
 mod cert_support;
@@ -61,11 +61,8 @@ fn have_pyca() -> bool {
 }
 
 #[test]
+#[ignore = "needs real clients installed (tests/install-clients.sh); tests/all.sh runs it with --ignored"]
 fn pyca_accepts_chain_and_embedded_sct() {
-    if !std::env::var("SIGSTACK_REAL_CLIENTS").is_ok_and(|v| v == "1") {
-        eprintln!("pyca check not run; set SIGSTACK_REAL_CLIENTS=1 (tests/all.sh does)");
-        return;
-    }
     assert!(
         have_pyca(),
         "python3 with cryptography >= 45 is missing: run tests/install-clients.sh"

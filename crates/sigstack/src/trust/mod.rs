@@ -222,7 +222,11 @@ fn cosign_env(out: &Path, base: &str) -> String {
          SIGSTORE_ROOT_FILE={root}\n\
          SIGSTORE_CT_LOG_PUBLIC_KEY_FILE={ct}\n\
          SIGSTORE_REKOR_PUBLIC_KEY={rekor}\n\
-         # For scripts: cosign 2.5 does not read this one, pass --rekor-url \"$SIGSTORE_REKOR_API_URL\".\n\
+         # cosign reads its flags' defaults from COSIGN_<FLAG>: without these two, a cosign that\n\
+         # is given no --rekor-url/--fulcio-url would sign against the public instance.\n\
+         COSIGN_REKOR_URL={base}\n\
+         COSIGN_FULCIO_URL={base}\n\
+         # Kept for scripts that already pass --rekor-url \"$SIGSTORE_REKOR_API_URL\" (cosign ignores it).\n\
          SIGSTORE_REKOR_API_URL={base}\n",
         env = out.join(files::COSIGN_ENV).display(),
         root = path(files::CA_CHAIN),
@@ -264,5 +268,7 @@ mod tests {
             "{env}"
         );
         assert!(env.contains("SIGSTORE_REKOR_API_URL=http://h:1\n"), "{env}");
+        assert!(env.contains("\nCOSIGN_REKOR_URL=http://h:1\n"), "{env}");
+        assert!(env.contains("\nCOSIGN_FULCIO_URL=http://h:1\n"), "{env}");
     }
 }
