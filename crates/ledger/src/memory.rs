@@ -354,7 +354,10 @@ fn apply(shard: &mut Shard, batch: Batch) {
             .tiles
             .insert((tile.id.level, tile.id.index), tile.hashes);
     }
-    shard.history.push(batch.new_state.clone());
+    // Rewriting the state unchanged (a writer's probe) is no new state.
+    if shard.state.as_ref() != Some(&batch.new_state) {
+        shard.history.push(batch.new_state.clone());
+    }
     shard.state = Some(batch.new_state);
 }
 
