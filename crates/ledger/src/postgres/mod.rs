@@ -25,6 +25,7 @@
 mod integrate;
 mod lease;
 mod migrate;
+mod stats;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -195,7 +196,12 @@ impl Store for PgStore {
     }
 
     async fn integrate(&self, batch: Batch) -> Result<(), StoreError> {
-        integrate::integrate(&self.pool, &batch).await
+        integrate::integrate(&self.pool, &batch).await?;
+        // Plans cached while the tables were small must not outlive their size (issue 13).
+        if stats::passes_refresh_point(batch.old_size, batch.new_state.size) {
+            stats::refresh_in_background(&self.pool);
+        }
+        Ok(())
     }
 
     async fn read_tiles(
@@ -208,10 +214,12 @@ impl Store for PgStore {
             return Ok(Vec::new());
         }
         let (levels, indexes): (Vec<i16>, Vec<i64>) = keys.into_iter().unzip();
+        // One primary-key probe per tile, whatever the statistics say (see `find_leaves`).
         let found: Vec<(i16, i64, i16, Vec<u8>)> = sqlx::query_as(
             "SELECT t.level, t.idx, t.width, t.hashes \
              FROM UNNEST($2::smallint[], $3::bigint[]) AS k(level, idx) \
-             JOIN tiles t ON t.shard = $1 AND t.level = k.level AND t.idx = k.idx",
+             CROSS JOIN LATERAL (SELECT level, idx, width, hashes FROM tiles \
+             WHERE shard = $1 AND level = k.level AND idx = k.idx LIMIT 1) t",
         )
         .bind(shard)
         .bind(levels)
@@ -287,8 +295,17 @@ impl Store for PgStore {
             return Ok(Vec::new());
         }
         let wanted: Vec<&[u8]> = leaf_hashes.iter().map(|h| h.as_slice()).collect();
+        // One probe of the unique (shard, leaf_hash) index per hash, as a nested loop. The
+        // obvious `leaf_hash = ANY($2)` (or a plain join with the UNNEST) lets the planner
+        // read the whole shard instead when it believes `shard = $1` is selective, which it
+        // does on a never-analyzed table; cached while the log was small, that plan made
+        // every batch slower as the log grew (issue 13, see `stats`). A subquery with LIMIT
+        // cannot be merged into a hash join, and inside it both index columns are fixed, so
+        // the unique index is the cheapest path at every size the planner can believe in.
         let rows: Vec<(Vec<u8>, i64)> = sqlx::query_as(
-            "SELECT leaf_hash, idx FROM entries WHERE shard = $1 AND leaf_hash = ANY($2)",
+            "SELECT k.leaf_hash, e.idx FROM UNNEST($2::bytea[]) AS k(leaf_hash) \
+             CROSS JOIN LATERAL (SELECT idx FROM entries \
+             WHERE shard = $1 AND leaf_hash = k.leaf_hash LIMIT 1) e",
         )
         .bind(shard)
         .bind(wanted)
