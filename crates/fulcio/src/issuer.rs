@@ -75,7 +75,7 @@ pub enum KeyProof {
 #[derive(Debug, thiserror::Error)]
 pub enum IssueError {
     /// Token, identity or proof-of-possession refusal (or the issuer's keys unreachable);
-    /// [`Error::http_status`] and [`Error::client_message`] say what the client sees.
+    /// [`Error::client_message`] says what the client sees; the HTTP layer picks the status.
     #[error(transparent)]
     Request(#[from] Error),
     /// The principal cannot be put in a certificate (Fulcio shows this text, 400).

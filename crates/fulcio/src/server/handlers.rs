@@ -15,7 +15,6 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 use x509_cert::der::pem::{self, LineEnding};
 
-use super::body::read_limited;
 use super::error::ApiError;
 use super::{request, AppState};
 use crate::cert::IssuedCertificate;
@@ -33,7 +32,7 @@ pub(crate) async fn signing_cert_v1(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let bytes = read_limited(&headers, body, state.options.max_body_bytes).await?;
+    let bytes = sigstack_http::read_limited(&headers, body, state.options.max_body_bytes).await?;
     let req = request::v1(&headers, &bytes)?;
     let issued = issue_counted(&state, req).await?;
     let chain = leaf_and_chain(&issued)?.join("\n");
@@ -46,7 +45,7 @@ pub(crate) async fn signing_cert_v2(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let bytes = read_limited(&headers, body, state.options.max_body_bytes).await?;
+    let bytes = sigstack_http::read_limited(&headers, body, state.options.max_body_bytes).await?;
     let req = request::v2(&headers, &bytes)?;
     let issued = issue_counted(&state, req).await?;
     let body = json!({
@@ -70,12 +69,13 @@ async fn issue_counted(
     if let Err(IssueError::Request(e)) = &result {
         metrics.record_token_error(e);
     }
+    let result = result.map_err(ApiError::from);
     let status = match &result {
         Ok(_) => 200,
-        Err(e) => ApiError::status_of(e),
+        Err(e) => e.status().as_u16(),
     };
     metrics.record_certificate(issuer, CertResult::from_status(status));
-    Ok(result?)
+    result
 }
 
 /// `GET /api/v2/trustBundle`: one chain, issuing CA first, root last.

@@ -7,7 +7,8 @@
 //! SCT (`signedCertificateEmbeddedSct`), the only mode every verifier accepts.
 //!
 //! Layout: `request` decodes bodies with protojson's leniency, `handlers` answers, `error`
-//! is the one place failures become responses, `body` and `middleware` hold the limits.
+//! is the one place failures become responses, `middleware` adds CORS and path cleaning
+//! around the shared request timeout of `sigstack-http` (which also reads bodies under the limit).
 //! The API serves at the URL root: sigstore-python drops any path prefix of the CA URL.
 //!
 //! Wiring, in a binary:
@@ -15,7 +16,6 @@
 //! then `axum::serve(listener, router(svc))` — or merge the router with the log's, since the
 //! paths don't overlap.
 
-mod body;
 mod error;
 mod handlers;
 mod middleware;
@@ -28,7 +28,7 @@ use axum::extract::Request;
 use axum::routing::{get, post, MethodRouter};
 use axum::Router;
 
-pub use error::ApiError;
+pub use error::{request_status, ApiError};
 
 use crate::issuer::CaService;
 
@@ -105,7 +105,10 @@ pub fn router_with(service: Arc<CaService>, options: HttpOptions) -> Router {
         .fallback(|| async { ApiError::NotFound })
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(
-            options.request_timeout,
+            sigstack_http::Bound {
+                timeout: options.request_timeout,
+                on_timeout: middleware::timed_out,
+            },
             middleware::around,
         ));
     // Path cleaning must happen before routing, so it wraps the whole inner router.

@@ -195,6 +195,17 @@ impl IntoResponse for ApiError {
     }
 }
 
+impl From<sigstack_http::BodyError> for ApiError {
+    fn from(e: sigstack_http::BodyError) -> Self {
+        match e {
+            sigstack_http::BodyError::TooLarge { limit } => ApiError::PayloadTooLarge { limit },
+            unreadable @ sigstack_http::BodyError::Unreadable(_) => {
+                ApiError::BadRequest(unreadable.to_string())
+            }
+        }
+    }
+}
+
 impl From<LedgerError> for ApiError {
     fn from(e: LedgerError) -> Self {
         match e {

@@ -35,6 +35,17 @@ impl CtError {
     }
 }
 
+impl From<sigstack_http::BodyError> for CtError {
+    fn from(e: sigstack_http::BodyError) -> Self {
+        match e {
+            sigstack_http::BodyError::TooLarge { limit } => CtError::PayloadTooLarge { limit },
+            unreadable @ sigstack_http::BodyError::Unreadable(_) => {
+                CtError::BadRequest(unreadable.to_string())
+            }
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct ErrorBody<'a> {
     code: u16,
