@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context as _, Result};
 use serde::Deserialize;
+use sigstack_http::ConnectionLimits;
 use sigstack_ledger::LedgerConfig;
 use sigstack_rekor::api::{RekorConfig, DEFAULT_MAX_BODY_BYTES, DEFAULT_REQUEST_TIMEOUT};
 
@@ -76,6 +77,18 @@ pub struct ServerSection {
     pub max_request_body_bytes: Option<usize>,
     /// Longest a request may take before it is answered 503. Unset: the API's default.
     pub request_timeout_secs: Option<u64>,
+    /// Longest a request's head (request line and headers) may take to arrive, from its
+    /// first byte; a slower connection is dropped. Unset: sigstack-http's default.
+    pub header_read_timeout_secs: Option<u64>,
+    /// Longest a kept-alive connection may sit with no request in progress.
+    pub idle_timeout_secs: Option<u64>,
+    /// Connections open at once; past it new connections wait to be accepted.
+    pub max_connections: Option<usize>,
+    /// Requests one connection may carry before the server closes it (0: no limit).
+    pub max_requests_per_connection: Option<u64>,
+    /// `ADDR:PORT` of a second listener serving only `/metrics`. When set, `/metrics` is not
+    /// served on `listen`.
+    pub metrics_listen: Option<String>,
 }
 
 impl Default for ServerSection {
@@ -85,6 +98,11 @@ impl Default for ServerSection {
             url: None,
             max_request_body_bytes: None,
             request_timeout_secs: None,
+            header_read_timeout_secs: None,
+            idle_timeout_secs: None,
+            max_connections: None,
+            max_requests_per_connection: None,
+            metrics_listen: None,
         }
     }
 }
@@ -228,6 +246,37 @@ impl Config {
         rekor
     }
 
+    /// The listener's connection limits: the configured keys over sigstack-http's defaults.
+    pub fn connection_limits(&self) -> ConnectionLimits {
+        let mut limits = ConnectionLimits::default();
+        let server = &self.server;
+        if let Some(secs) = server.header_read_timeout_secs {
+            limits.header_read_timeout = Duration::from_secs(secs);
+        }
+        if let Some(secs) = server.idle_timeout_secs {
+            limits.idle_timeout = Duration::from_secs(secs);
+        }
+        if let Some(n) = server.max_connections {
+            limits.max_connections = n;
+        }
+        if let Some(n) = server.max_requests_per_connection {
+            limits.max_requests_per_connection = n;
+        }
+        limits
+    }
+
+    /// The address of the separate `/metrics` listener, if one is configured.
+    pub fn metrics_listen(&self) -> Result<Option<SocketAddr>> {
+        self.server
+            .metrics_listen
+            .as_deref()
+            .map(|addr| {
+                addr.parse()
+                    .with_context(|| format!("`server.metrics_listen` `{addr}`"))
+            })
+            .transpose()
+    }
+
     /// The ledger's configuration (the shard is set from `log.tree_id` by the service).
     pub fn ledger_config(&self) -> LedgerConfig {
         let mut ledger = LedgerConfig::new(self.log.tree_id);
@@ -290,6 +339,14 @@ impl Config {
                 self.server.listen
             );
         }
+        if let Some(addr) = &self.server.metrics_listen {
+            if addr.parse::<SocketAddr>().is_err() {
+                bail!(
+                    "{file}: key `server.metrics_listen`: `{addr}` is not an address like \
+                     0.0.0.0:9090"
+                );
+            }
+        }
         if let Err(e) = DatabaseUrl::parse(&self.database.url, Path::new(".")) {
             bail!("{file}: key `database.url`: {e:#}");
         }
@@ -301,6 +358,15 @@ impl Config {
             (
                 "server.request_timeout_secs",
                 self.server.request_timeout_secs,
+            ),
+            (
+                "server.header_read_timeout_secs",
+                self.server.header_read_timeout_secs,
+            ),
+            ("server.idle_timeout_secs", self.server.idle_timeout_secs),
+            (
+                "server.max_connections",
+                self.server.max_connections.map(|n| n as u64),
             ),
             ("ledger.max_batch", self.ledger.max_batch.map(|n| n as u64)),
             (
@@ -420,6 +486,7 @@ impl Config {
     /// with their current defaults, so the file documents them without pinning them.
     pub fn to_toml(&self) -> String {
         let ledger = LedgerConfig::default();
+        let limits = ConnectionLimits::default();
         let mut text = format!(
             "# sigstack configuration, written by `sigstack init`.\n\
              \n\
@@ -440,6 +507,16 @@ impl Config {
              # max_request_body_bytes = {body}\n\
              # Longest a request may take, in seconds, before it is answered 503.\n\
              # request_timeout_secs = {timeout}\n\
+             # Connection hygiene (docs/operations.md, \"Connection limits and rate\n\
+             # limiting\"): seconds a request head may take to arrive, seconds an idle\n\
+             # kept-alive connection stays open, connections open at once, and requests\n\
+             # per connection (0: no limit).\n\
+             # header_read_timeout_secs = {header_timeout}\n\
+             # idle_timeout_secs = {idle_timeout}\n\
+             # max_connections = {max_connections}\n\
+             # max_requests_per_connection = {max_requests}\n\
+             # A second listener for /metrics only; when set, /metrics leaves `listen`.\n\
+             # metrics_listen = \"0.0.0.0:9090\"\n\
              \n\
              [database]\n\
              # `sqlite:PATH` (relative to this directory) or `postgres://user@host/db`\n\
@@ -467,6 +544,10 @@ impl Config {
             url = toml_string(&self.database.url),
             body = DEFAULT_MAX_BODY_BYTES,
             timeout = DEFAULT_REQUEST_TIMEOUT.as_secs(),
+            header_timeout = limits.header_read_timeout.as_secs(),
+            idle_timeout = limits.idle_timeout.as_secs(),
+            max_connections = limits.max_connections,
+            max_requests = limits.max_requests_per_connection,
             max_batch = ledger.max_batch,
             max_delay = ledger.max_delay.as_millis(),
             queue = ledger.queue_capacity,

@@ -25,6 +25,7 @@ use sigstack_ct::log::{CtConfig, CtLog, SystemMillisClock};
 use sigstack_ct::EcdsaP256LogSigner;
 use sigstack_fulcio::cert::CertificateAuthority;
 use sigstack_fulcio::Config as IssuerConfig;
+use sigstack_http::{ConnectionLimits, ServeStats};
 use sigstack_ledger::store::Store;
 use sigstack_ledger::{Clock as _, LedgerConfig, SystemClock};
 use sigstack_merkle::signature::EcdsaP256Signer;
@@ -39,7 +40,7 @@ use crate::keys;
 use crate::material;
 use crate::material::dev_oidc::DevIssuer;
 use crate::store::{with_store, Schema, StoreTask};
-use crate::telemetry::{CaSource, CtSource, LedgerSource, RekorSource, Telemetry};
+use crate::telemetry::{CaSource, CtSource, LedgerSource, RekorSource, ServeSource, Telemetry};
 
 /// Runs `serve`.
 pub async fn run(mut args: ServeArgs) -> Result<()> {
@@ -52,6 +53,10 @@ pub async fn run(mut args: ServeArgs) -> Result<()> {
         None => config.listen()?,
     };
     let url = config.database_url(dir, args.database_url.as_deref())?;
+    let metrics_listen = match args.metrics_listen {
+        Some(addr) => Some(addr),
+        None => config.metrics_listen()?,
+    };
 
     let log = if components.contains(&Component::Log) {
         let signer = keys::load_signer(dir)?;
@@ -111,6 +116,8 @@ pub async fn run(mut args: ServeArgs) -> Result<()> {
         dev,
         ct_api: components.contains(&Component::Ct),
         listen,
+        metrics_listen,
+        limits: config.connection_limits(),
     };
     with_store(&url, Schema::MigrateSqlite, server).await
 }
@@ -196,6 +203,10 @@ struct Server {
     /// Whether the CT log's own API is served (component `ct`), not only used by the CA.
     ct_api: bool,
     listen: SocketAddr,
+    /// A second listener for `/metrics` only (then absent from `listen`).
+    metrics_listen: Option<SocketAddr>,
+    /// Timeouts and caps of every connection, on both listeners.
+    limits: ConnectionLimits,
 }
 
 impl StoreTask for Server {
@@ -207,6 +218,14 @@ impl StoreTask for Server {
         let listener = TcpListener::bind(self.listen)
             .await
             .with_context(|| format!("cannot listen on {}", self.listen))?;
+        let metrics_listener = match self.metrics_listen {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("cannot listen on {addr} (server.metrics_listen)"))?,
+            ),
+            None => None,
+        };
         let mut services = Services::default();
         let mut telemetry = Telemetry::default();
         let mut rekor_ledger = None;
@@ -321,12 +340,55 @@ impl StoreTask for Server {
             services.dev_oidc = Some(dev_oidc::routes(&dev));
         }
 
+        let public_stats = Arc::new(ServeStats::default());
+        telemetry.add(ServeSource {
+            listener: "public",
+            stats: Arc::clone(&public_stats),
+        });
+        let metrics_stats = Arc::new(ServeStats::default());
+        if metrics_listener.is_some() {
+            telemetry.add(ServeSource {
+                listener: "metrics",
+                stats: Arc::clone(&metrics_stats),
+            });
+        }
+        let telemetry = Arc::new(telemetry);
+        // The metrics listener outlives the public one's drain (scrapes keep working while
+        // requests finish) and stops before the ledgers close.
+        let (stop_metrics, metrics_stopped) = tokio::sync::watch::channel(());
+        let metrics_server = metrics_listener.map(|metrics_listener| {
+            if let Ok(addr) = metrics_listener.local_addr() {
+                info!(%addr, "serving /metrics on its own listener");
+            }
+            let mut stopped = metrics_stopped;
+            tokio::spawn(sigstack_http::serve(
+                metrics_listener,
+                routes::metrics_router(Arc::clone(&telemetry)),
+                self.limits,
+                metrics_stats,
+                async move {
+                    let _ = stopped.changed().await;
+                },
+            ))
+        });
         let addr = listener.local_addr().unwrap_or(self.listen);
         info!(%addr, "listening");
-        let served = axum::serve(listener, routes::router(services, Arc::new(telemetry)))
-            .with_graceful_shutdown(signal::shutdown_signal())
-            .await
-            .context("HTTP server failed");
+        let public = routes::router(services, telemetry, self.metrics_listen.is_none());
+        let served = sigstack_http::serve(
+            listener,
+            public,
+            self.limits,
+            public_stats,
+            signal::shutdown_signal(),
+        )
+        .await
+        .context("HTTP server failed");
+        drop(stop_metrics);
+        if let Some(task) = metrics_server {
+            if let Ok(Err(e)) = task.await {
+                warn!(error = %e, "the metrics listener failed");
+            }
+        }
         info!("stopped accepting requests; closing the logs");
         // The CA's requests are over, so nothing submits to the CT log any more.
         if let Some(ledger) = &rekor_ledger {

@@ -98,8 +98,9 @@ fn target(path: &str, dev_prefix: Option<&str>) -> Target {
     }
 }
 
-/// The one router of the process, counting every request into `telemetry`.
-pub fn router(services: Services, telemetry: Arc<Telemetry>) -> Router {
+/// The one public router of the process, counting every request into `telemetry`. It
+/// serves `/metrics` only if `with_metrics` (no separate metrics listener is configured).
+pub fn router(services: Services, telemetry: Arc<Telemetry>, with_metrics: bool) -> Router {
     let ready = Arc::new(services.ready);
     let dev_prefix = services.dev_oidc.as_ref().map(|(p, _)| p.clone());
     let dev = services.dev_oidc.map(|(_, r)| r);
@@ -119,15 +120,24 @@ pub fn router(services: Services, telemetry: Arc<Telemetry>) -> Router {
         }
     });
     let http = Arc::clone(&telemetry.http);
-    Router::new()
+    let mut router = Router::new()
         .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz).with_state(ready))
-        .route("/metrics", get(telemetry::metrics).with_state(telemetry))
+        .route("/readyz", get(readyz).with_state(ready));
+    if with_metrics {
+        router = router.route("/metrics", get(telemetry::metrics).with_state(telemetry));
+    }
+    router
         .fallback_service(dispatch)
         .layer(axum::middleware::from_fn_with_state(
             http,
             telemetry::http::track,
         ))
+}
+
+/// The router of the separate metrics listener (`server.metrics_listen`): `/metrics` and
+/// nothing else, so the port can be opened to the monitoring network alone.
+pub fn metrics_router(telemetry: Arc<Telemetry>) -> Router {
+    Router::new().route("/metrics", get(telemetry::metrics).with_state(telemetry))
 }
 
 /// 404 for a path of a service this process was not started with (`serve log` asked for a
