@@ -5,17 +5,18 @@
 //! - [`route`]: the request timeout and the matched route template carried out to the
 //!   embedding server's metrics, plus bounded route and method labels;
 //! - [`request_id`]: `X-Request-Id`, kept from the client when sane, generated otherwise;
-//! - [`ratelimit`]: keyed token buckets (pure logic, time passed in) and the middleware that
-//!   answers 429 with `Retry-After` from them;
+//! - [`ratelimit`]: keyed token buckets (pure logic, time passed in) and the per-address
+//!   check a server applies before a request reaches its service (429 with `Retry-After`,
+//!   in the service's words);
 //! - [`serve`]: the accept loop that replaces `axum::serve`, with a header-read timeout, an
 //!   idle timeout, a connection cap, a request cap per connection and graceful shutdown.
 //!
 //! This crate knows no service and no error type of theirs: where a service's answer is
-//! needed (a timed-out request), the service passes it in. It keeps no metrics registry
+//! needed (a timed-out or rate-limited request), the service passes it in. It keeps no metrics registry
 //! either; its counters are plain atomics the binary's exporter reads.
 
 pub mod body;
-
+pub mod ratelimit;
 pub mod request_id;
 pub mod route;
 pub mod serve;

@@ -44,6 +44,9 @@ pub struct Config {
     /// How submissions are batched.
     #[serde(default)]
     pub ledger: LedgerSection,
+    /// Rate limits per client address and per OIDC identity.
+    #[serde(default)]
+    pub limits: LimitsSection,
     /// The certificate authority (absent in data directories made before it existed).
     pub ca: Option<CaSection>,
     /// The CA's CT log.
@@ -105,6 +108,46 @@ impl Default for ServerSection {
             metrics_listen: None,
         }
     }
+}
+
+/// `[limits]`: rate limits (docs/operations.md, "Connection limits and rate limiting").
+/// A `*_per_minute` of 0 turns that limit off; unset keys take the defaults below.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsSection {
+    /// `false` turns every rate limit off.
+    pub enabled: Option<bool>,
+    /// Certificate requests per client address.
+    pub ca_per_address_per_minute: Option<u32>,
+    /// Burst of the above.
+    pub ca_per_address_burst: Option<u32>,
+    /// Certificate requests per OIDC identity (issuer and subject).
+    pub ca_per_identity_per_minute: Option<u32>,
+    /// Burst of the above.
+    pub ca_per_identity_burst: Option<u32>,
+    /// Log writes (Rekor entries, CT add-chain/add-pre-chain) per client address.
+    pub log_writes_per_address_per_minute: Option<u32>,
+    /// Burst of the above.
+    pub log_writes_per_address_burst: Option<u32>,
+    /// Loopback clients are not limited (the development quickstart, local tools).
+    pub exempt_loopback: Option<bool>,
+    /// A header a trusted reverse proxy sets to the client's address (`x-forwarded-for`).
+    pub client_address_header: Option<String>,
+    /// Client addresses (or identities) tracked per limit; bounds the memory.
+    pub max_tracked_clients: Option<usize>,
+}
+
+/// Defaults of `[limits]`: far above what one signer or CI job does, low enough that one
+/// address cannot fill the log or keep the CA busy.
+pub mod limit_defaults {
+    /// Certificate requests per address per minute, and burst.
+    pub const CA_PER_ADDRESS: (u32, u32) = (120, 30);
+    /// Certificate requests per identity per minute, and burst.
+    pub const CA_PER_IDENTITY: (u32, u32) = (30, 10);
+    /// Log writes per address per minute, and burst.
+    pub const LOG_WRITES_PER_ADDRESS: (u32, u32) = (600, 100);
+    /// Tracked keys per limit.
+    pub const MAX_TRACKED_CLIENTS: usize = 100_000;
 }
 
 /// `[ledger]`: the sequencer's batching. Unset keys take the ledger's defaults, so the
@@ -228,6 +271,7 @@ impl Config {
             server: ServerSection::default(),
             database: DatabaseSection::default(),
             ledger: LedgerSection::default(),
+            limits: LimitsSection::default(),
             ca: None,
             ct: None,
             dev_oidc: None,
@@ -275,6 +319,23 @@ impl Config {
                     .with_context(|| format!("`server.metrics_listen` `{addr}`"))
             })
             .transpose()
+    }
+
+    /// A rate from `[limits]`: `None` when limits are off or this one's rate is 0.
+    pub fn rate(
+        &self,
+        per_minute: Option<u32>,
+        burst: Option<u32>,
+        default: (u32, u32),
+    ) -> Option<sigstack_http::ratelimit::Rate> {
+        if self.limits.enabled == Some(false) {
+            return None;
+        }
+        let per_minute = per_minute.unwrap_or(default.0);
+        (per_minute > 0).then(|| sigstack_http::ratelimit::Rate {
+            per_minute,
+            burst: burst.unwrap_or(default.1).max(1),
+        })
     }
 
     /// The ledger's configuration (the shard is set from `log.tree_id` by the service).
@@ -345,6 +406,11 @@ impl Config {
                     "{file}: key `server.metrics_listen`: `{addr}` is not an address like \
                      0.0.0.0:9090"
                 );
+            }
+        }
+        if let Some(name) = &self.limits.client_address_header {
+            if axum::http::HeaderName::from_bytes(name.as_bytes()).is_err() {
+                bail!("{file}: key `limits.client_address_header`: `{name}` is not a header name");
             }
         }
         if let Err(e) = DatabaseUrl::parse(&self.database.url, Path::new(".")) {
@@ -537,7 +603,22 @@ impl Config {
              # recent_entries_mib = {recent}\n\
              # Database queries single-entry reads may have in flight; reads arriving\n\
              # meanwhile share the next one.\n\
-             # point_read_slots = {slots}\n",
+             # point_read_slots = {slots}\n\
+             \n\
+             [limits]\n\
+             # Rate limits (docs/operations.md, \"Connection limits and rate limiting\"): a\n\
+             # burst per key, refilled per minute; over it, 429 with Retry-After. A rate of\n\
+             # 0 turns that limit off; `enabled = false` turns them all off.\n\
+             # ca_per_address_per_minute = {ca_a}\n\
+             # ca_per_address_burst = {ca_a_b}\n\
+             # ca_per_identity_per_minute = {ca_i}\n\
+             # ca_per_identity_burst = {ca_i_b}\n\
+             # log_writes_per_address_per_minute = {log_a}\n\
+             # log_writes_per_address_burst = {log_a_b}\n\
+             # Loopback clients (local tools, the development quickstart) are not limited.\n\
+             # exempt_loopback = true\n\
+             # Behind a reverse proxy you run that sets it: the client's address header.\n\
+             # client_address_header = \"x-forwarded-for\"\n",
             hostname = toml_string(&self.log.hostname),
             tree_id = self.log.tree_id,
             listen = toml_string(&self.server.listen),
@@ -554,6 +635,12 @@ impl Config {
             tiles = ledger.tile_cache_tiles,
             recent = ledger.recent_entries_bytes >> 20,
             slots = ledger.point_read_slots,
+            ca_a = limit_defaults::CA_PER_ADDRESS.0,
+            ca_a_b = limit_defaults::CA_PER_ADDRESS.1,
+            ca_i = limit_defaults::CA_PER_IDENTITY.0,
+            ca_i_b = limit_defaults::CA_PER_IDENTITY.1,
+            log_a = limit_defaults::LOG_WRITES_PER_ADDRESS.0,
+            log_a_b = limit_defaults::LOG_WRITES_PER_ADDRESS.1,
         );
         text.extend(self.ca.as_ref().map(CaSection::to_toml));
         text.extend(self.ct.as_ref().map(CtSection::to_toml));
@@ -683,6 +770,36 @@ mod tests {
         let missing = "[log]\nhostname = \"h\"\n";
         let e = format!("{:#}", parse(missing).unwrap_err());
         assert!(e.contains("tree_id"), "{e}");
+    }
+
+    #[test]
+    fn connection_and_rate_limit_keys_are_written_and_read() {
+        let written = Config::new("h".into(), 7).to_toml();
+        let uncommented = written
+            .replace("# header_read", "header_read")
+            .replace("# idle_", "idle_")
+            .replace("# max_conn", "max_conn")
+            .replace("# max_requests", "max_requests")
+            .replace("# ca_per", "ca_per")
+            .replace("# log_writes", "log_writes")
+            .replace("# exempt_", "exempt_");
+        let config = parse(&uncommented).unwrap();
+        assert_eq!(config.connection_limits(), ConnectionLimits::default());
+        assert_eq!(
+            config.limits.ca_per_identity_per_minute,
+            Some(limit_defaults::CA_PER_IDENTITY.0)
+        );
+        let rate = config.rate(None, None, limit_defaults::CA_PER_ADDRESS);
+        assert_eq!(rate.map(|r| r.per_minute), Some(120));
+        assert_eq!(config.rate(Some(0), None, (1, 1)), None);
+        let off = parse(&written.replace("[limits]\n", "[limits]\nenabled = false\n")).unwrap();
+        assert_eq!(off.rate(Some(5), Some(5), (1, 1)), None);
+        let zero = written.replace("# max_connections = ", "max_connections = 0\n# ");
+        let e = format!("{:#}", parse(&zero).unwrap_err());
+        assert!(e.contains("server.max_connections"), "{e}");
+        let bad = written.replace("[server]\n", "[server]\nmetrics_listen = \"nope\"\n");
+        let e = format!("{:#}", parse(&bad).unwrap_err());
+        assert!(e.contains("server.metrics_listen"), "{e}");
     }
 
     #[test]

@@ -85,6 +85,7 @@ impl ApiError {
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Issue(IssueError::Throttled { .. }) => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 
@@ -95,6 +96,7 @@ impl ApiError {
             ApiError::Issue(IssueError::Unembeddable(why)) => why.clone(),
             ApiError::Issue(IssueError::CtLog(_)) => CT_LOG_MESSAGE.into(),
             ApiError::Issue(IssueError::Ca(_)) => CA_MESSAGE.into(),
+            ApiError::Issue(e @ IssueError::Throttled { .. }) => e.to_string(),
             ApiError::BadRequest(m) => m.clone(),
             _ => self.to_string(),
         }
@@ -171,6 +173,10 @@ impl IntoResponse for ApiError {
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         if status == StatusCode::SERVICE_UNAVAILABLE {
             headers.insert(RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        if let ApiError::Issue(IssueError::Throttled { retry_after }) = &self {
+            let secs = sigstack_http::ratelimit::retry_after_secs(*retry_after);
+            headers.insert(RETRY_AFTER, HeaderValue::from(secs));
         }
         if let ApiError::MethodNotAllowed { allowed } = &self {
             headers.insert(ALLOW, HeaderValue::from_static(allowed));

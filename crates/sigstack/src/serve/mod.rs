@@ -21,26 +21,31 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context as _, Result};
+use axum::http::HeaderName;
 use sigstack_ct::log::{CtConfig, CtLog, SystemMillisClock};
 use sigstack_ct::EcdsaP256LogSigner;
 use sigstack_fulcio::cert::CertificateAuthority;
 use sigstack_fulcio::Config as IssuerConfig;
+use sigstack_http::ratelimit::{AddressLimit, KeyedLimiter, Rate};
 use sigstack_http::{ConnectionLimits, ServeStats};
 use sigstack_ledger::store::Store;
 use sigstack_ledger::{Clock as _, LedgerConfig, SystemClock};
 use sigstack_merkle::signature::EcdsaP256Signer;
 use sigstack_rekor::api::{RekorConfig, RekorService};
+use std::time::Duration;
 use tokio::net::TcpListener;
 use tracing::{info, warn};
 
-use self::routes::{Ready, ReadyFuture, Services};
+use self::routes::{AddressLimits, Ready, ReadyFuture, Services};
 use crate::cli::{Component, ServeArgs};
 use crate::config::{Config, CtSection};
 use crate::keys;
 use crate::material;
 use crate::material::dev_oidc::DevIssuer;
 use crate::store::{with_store, Schema, StoreTask};
-use crate::telemetry::{CaSource, CtSource, LedgerSource, RekorSource, ServeSource, Telemetry};
+use crate::telemetry::{
+    CaSource, CtSource, LedgerSource, RateLimitSource, RekorSource, ServeSource, Telemetry,
+};
 
 /// Runs `serve`.
 pub async fn run(mut args: ServeArgs) -> Result<()> {
@@ -118,6 +123,7 @@ pub async fn run(mut args: ServeArgs) -> Result<()> {
         listen,
         metrics_listen,
         limits: config.connection_limits(),
+        rates: RatePlan::from_config(&config)?,
     };
     with_store(&url, Schema::MigrateSqlite, server).await
 }
@@ -207,6 +213,73 @@ struct Server {
     metrics_listen: Option<SocketAddr>,
     /// Timeouts and caps of every connection, on both listeners.
     limits: ConnectionLimits,
+    /// Rate limits.
+    rates: RatePlan,
+}
+
+/// The rate limits `[limits]` asks for (`None`: that limit is off).
+struct RatePlan {
+    ca_address: Option<Rate>,
+    ca_identity: Option<Rate>,
+    log_writes: Option<Rate>,
+    exempt_loopback: bool,
+    client_header: Option<HeaderName>,
+    max_keys: usize,
+}
+
+impl RatePlan {
+    fn from_config(config: &Config) -> Result<Self> {
+        use crate::config::limit_defaults as d;
+        let l = &config.limits;
+        let client_header = l
+            .client_address_header
+            .as_deref()
+            .map(|name| {
+                HeaderName::from_bytes(name.to_ascii_lowercase().as_bytes())
+                    .with_context(|| format!("`limits.client_address_header` `{name}`"))
+            })
+            .transpose()?;
+        Ok(Self {
+            ca_address: config.rate(
+                l.ca_per_address_per_minute,
+                l.ca_per_address_burst,
+                d::CA_PER_ADDRESS,
+            ),
+            ca_identity: config.rate(
+                l.ca_per_identity_per_minute,
+                l.ca_per_identity_burst,
+                d::CA_PER_IDENTITY,
+            ),
+            log_writes: config.rate(
+                l.log_writes_per_address_per_minute,
+                l.log_writes_per_address_burst,
+                d::LOG_WRITES_PER_ADDRESS,
+            ),
+            exempt_loopback: l.exempt_loopback.unwrap_or(true),
+            client_header,
+            max_keys: l.max_tracked_clients.unwrap_or(d::MAX_TRACKED_CLIENTS),
+        })
+    }
+
+    /// A per-address limit at `rate` answering with `on_limited`, counted in `source` as
+    /// `scope`.
+    fn address(
+        &self,
+        rate: Option<Rate>,
+        on_limited: fn(Duration) -> axum::response::Response,
+        scope: &'static str,
+        source: &mut RateLimitSource,
+    ) -> Option<AddressLimit> {
+        let limiter = Arc::new(KeyedLimiter::new(rate?, self.max_keys));
+        let counted = Arc::clone(&limiter);
+        source.add(scope, move || counted.limited());
+        Some(AddressLimit {
+            limiter,
+            exempt_loopback: self.exempt_loopback,
+            client_header: self.client_header.clone(),
+            on_limited,
+        })
+    }
 }
 
 impl StoreTask for Server {
@@ -228,6 +301,37 @@ impl StoreTask for Server {
         };
         let mut services = Services::default();
         let mut telemetry = Telemetry::default();
+        let mut rate_source = RateLimitSource::default();
+        let rates = &self.rates;
+        services.limits = AddressLimits {
+            ca: rates.address(
+                rates.ca_address,
+                sigstack_fulcio::server::rate_limited,
+                "ca_address",
+                &mut rate_source,
+            ),
+            log_writes: rates.address(
+                rates.log_writes,
+                sigstack_rekor::api::rate_limited,
+                "log_write_address",
+                &mut rate_source,
+            ),
+            ct_writes: rates.address(
+                rates.log_writes,
+                sigstack_ct::log::http::rate_limited,
+                "ct_write_address",
+                &mut rate_source,
+            ),
+            exempt_loopback: rates.exempt_loopback,
+            client_header: rates.client_header.clone(),
+        };
+        let identity_limit = rates
+            .ca_identity
+            .map(|rate| Arc::new(KeyedLimiter::new(rate, rates.max_keys)));
+        if let Some(limiter) = &identity_limit {
+            let counted = Arc::clone(limiter);
+            rate_source.add("ca_identity", move || counted.limited());
+        }
         let mut rekor_ledger = None;
         let mut ct_ledger = None;
 
@@ -334,12 +438,17 @@ impl StoreTask for Server {
         if let (Some((authority, issuers)), Some(log)) = (self.ca, &ct_log) {
             let service = Arc::new(ca::service(authority, issuers, Arc::clone(log))?);
             telemetry.add(CaSource(Arc::clone(&service)));
-            services.ca = Some(sigstack_fulcio::server::router(service));
+            let options = sigstack_fulcio::server::HttpOptions {
+                identity_limit,
+                ..sigstack_fulcio::server::HttpOptions::default()
+            };
+            services.ca = Some(sigstack_fulcio::server::router_with(service, options));
         }
         if let Some(dev) = self.dev {
             services.dev_oidc = Some(dev_oidc::routes(&dev));
         }
 
+        telemetry.add(rate_source);
         let public_stats = Arc::new(ServeStats::default());
         telemetry.add(ServeSource {
             listener: "public",

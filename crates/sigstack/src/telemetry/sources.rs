@@ -226,6 +226,36 @@ impl Source for ServeSource {
     }
 }
 
+/// Requests refused by each rate limit, by scope (`ca_address`, `ca_identity`,
+/// `log_write_address`, `ct_write_address`).
+#[derive(Default)]
+pub struct RateLimitSource {
+    scopes: Vec<(&'static str, LimitedCount)>,
+}
+
+/// Reads one limit's refusal counter.
+type LimitedCount = Box<dyn Fn() -> u64 + Send + Sync>;
+
+impl RateLimitSource {
+    /// Counts `scope` by reading `limited`.
+    pub fn add(&mut self, scope: &'static str, limited: impl Fn() -> u64 + Send + Sync + 'static) {
+        self.scopes.push((scope, Box::new(limited)));
+    }
+}
+
+impl Source for RateLimitSource {
+    fn collect(&self, scrape: &mut Scrape) {
+        for (scope, limited) in &self.scopes {
+            scrape.counter(
+                "sigstack_rate_limited_total",
+                "Requests answered 429 by a rate limit ([limits]), by scope.",
+                &[("scope", scope)],
+                limited(),
+            );
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

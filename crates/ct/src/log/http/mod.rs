@@ -68,6 +68,12 @@ pub fn router<S: Store>(log: Arc<CtLog<S>>) -> Router {
         ))
 }
 
+/// The CT log's answer to a client over its rate limit (429 with `Retry-After`), for a
+/// server that applies limits in front of [`router`].
+pub fn rate_limited(retry_after: std::time::Duration) -> Response {
+    CtError::RateLimited { retry_after }.into_response()
+}
+
 /// The answer when a request takes longer than the configured timeout: 503 with
 /// `Retry-After`. A cancelled add may still be logged; the client's retry then gets that
 /// entry's SCT.
