@@ -1,8 +1,9 @@
 //! The crate's one error type.
 //!
 //! Every rejection has its own variant so callers (and tests) can branch on the reason; the
-//! HTTP layer shows clients only [`Error::client_message`], which reproduces Fulcio's stable
-//! messages, and logs the `Display` text, which has the detail.
+//! HTTP layer (`server::error`, the one place that decides statuses) shows clients only
+//! [`Error::client_message`], which reproduces Fulcio's stable messages, and logs the
+//! `Display` text, which has the detail.
 
 use std::path::PathBuf;
 
@@ -190,17 +191,6 @@ impl Error {
                 "internal configuration error".into()
             }
             _ => TOKEN_ERROR_MESSAGE.into(),
-        }
-    }
-
-    /// The HTTP status Fulcio answers with: 400 for everything a request can cause (never 401),
-    /// 503 when an issuer's keys cannot be fetched (transient; sigstore-go retries 5xx), 500
-    /// for configuration problems.
-    pub fn http_status(&self) -> u16 {
-        match self {
-            Error::KeyFetch { .. } => 503,
-            Error::Io { .. } | Error::ConfigSyntax(_) | Error::Config { .. } => 500,
-            _ => 400,
         }
     }
 }

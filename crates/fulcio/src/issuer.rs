@@ -19,6 +19,7 @@ use sigstack_ct::{LogPublicKey, SignedCertificateTimestamp, SignedEntry};
 use crate::cert::{CertError, CertificateAuthority, CertificateProfile, IssuedCertificate};
 use crate::config::Config;
 use crate::error::Error;
+use crate::identity::Principal;
 use crate::metrics::CaMetrics;
 use crate::oidc::Verifier;
 use crate::pop::{self, RequestKey};
@@ -75,7 +76,7 @@ pub enum KeyProof {
 #[derive(Debug, thiserror::Error)]
 pub enum IssueError {
     /// Token, identity or proof-of-possession refusal (or the issuer's keys unreachable);
-    /// [`Error::http_status`] and [`Error::client_message`] say what the client sees.
+    /// [`Error::client_message`] says what the client sees; the HTTP layer picks the status.
     #[error(transparent)]
     Request(#[from] Error),
     /// The principal cannot be put in a certificate (Fulcio shows this text, 400).
@@ -87,6 +88,13 @@ pub enum IssueError {
     /// The CA could not sign (a server fault, 500).
     #[error("CA failure: {0}")]
     Ca(CertError),
+    /// The caller's gate refused the authenticated identity (a rate limit; 429 with
+    /// `Retry-After`). Nothing was signed.
+    #[error("too many certificate requests for this identity, retry later")]
+    Throttled {
+        /// How long until the identity may ask again.
+        retry_after: std::time::Duration,
+    },
 }
 
 impl From<CertError> for IssueError {
@@ -171,9 +179,23 @@ impl CaService {
         token: &str,
         proof: KeyProof,
     ) -> Result<IssuedCertificate, IssueError> {
+        self.issue_gated(token, proof, |_| Ok(())).await
+    }
+
+    /// [`CaService::issue`], with `gate` asked about the authenticated principal before
+    /// anything else is done: a per-identity rate limit answers there, after the token has
+    /// been verified (so nobody can spend another identity's allowance) and before any
+    /// signing or CT log work.
+    pub async fn issue_gated(
+        &self,
+        token: &str,
+        proof: KeyProof,
+        gate: impl FnOnce(&Principal) -> Result<(), IssueError>,
+    ) -> Result<IssuedCertificate, IssueError> {
         let now = self.clock.now();
         let now_unix = unix_seconds(now);
         let principal = self.verifier.authenticate(token, now_unix).await?;
+        gate(&principal)?;
         let key = prove_possession(&proof, &principal.name)?;
         let profile = CertificateProfile::for_principal(&principal, &key.spki_der)?;
         let pre = self.ca.precertificate(&profile, now)?;

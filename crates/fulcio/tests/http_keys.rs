@@ -6,6 +6,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use sigstack_fulcio::oidc::{HttpKeyStore, HttpKeyStoreOptions, KeyStore};
+use sigstack_fulcio::server::request_status;
 use sigstack_fulcio::{Config, Error, Verifier};
 use sigstack_test_oidc::server::{serve, Hits, SharedIssuer};
 use sigstack_test_oidc::{TestIssuer, TestKey};
@@ -128,7 +129,7 @@ async fn discovery_issuer_must_match_exactly() {
     };
     let e = s.verifier.authenticate(&t, NOW).await.unwrap_err();
     assert!(matches!(e, Error::KeyFetch { .. }), "{e}");
-    assert_eq!(e.http_status(), 503);
+    assert_eq!(request_status(&e).as_u16(), 503);
 }
 
 #[tokio::test]

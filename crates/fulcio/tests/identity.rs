@@ -7,6 +7,7 @@ mod common;
 use common::{authenticate, example_config, verifier, NOW};
 use serde_json::json;
 use sigstack_fulcio::identity::OTHER_NAME_USERNAME_OID;
+use sigstack_fulcio::server::request_status;
 use sigstack_fulcio::{Config, Error, FulcioExtensions, SubjectAltName};
 use sigstack_test_oidc::{presets, TestIssuer};
 
@@ -581,7 +582,7 @@ ci-issuer-metadata:
         match authenticate(&v, &t) {
             Err(e @ Error::Template(_)) => {
                 assert!(e.client_message().contains(needle), "{e}");
-                assert_eq!(e.http_status(), 400);
+                assert_eq!(request_status(&e).as_u16(), 400);
             }
             other => panic!("{other:?}"),
         }

@@ -10,6 +10,7 @@ use base64::Engine as _;
 use common::{fixture, golden};
 use serde_json::Value;
 use sigstack_fulcio::pop::{self, KeyKind};
+use sigstack_fulcio::server::request_status;
 use sigstack_fulcio::Error;
 use sigstack_test_oidc::{KeyKind as TestKind, TestKey};
 
@@ -126,7 +127,7 @@ fn golden_refused_requests_fail_with_fulcios_message() {
             .unwrap_or_else(|| panic!("{rel} must fail"));
         let expected = rec["response"]["body_json"]["message"].as_str().unwrap();
         assert_eq!(err.client_message(), expected, "{rel}: {err}");
-        assert_eq!(err.http_status(), 400);
+        assert_eq!(request_status(&err).as_u16(), 400);
     }
 }
 

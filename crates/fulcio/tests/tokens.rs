@@ -13,6 +13,7 @@ use sigstack_fulcio::error::TOKEN_ERROR_MESSAGE;
 use sigstack_fulcio::oidc::{
     Algorithm, IssuerKeys, JwkSet, KeyStore, StaticKeyStore, VerifyOptions,
 };
+use sigstack_fulcio::server::request_status;
 use sigstack_fulcio::{Config, Error, Verifier};
 use sigstack_test_oidc::{TestIssuer, TestKey};
 
@@ -52,7 +53,7 @@ fn good(i: &TestIssuer) -> sigstack_test_oidc::TokenBuilder<'_> {
 fn refused(v: &Verifier, token: &str) -> Error {
     let e = authenticate(v, token).expect_err("token must be refused");
     assert_eq!(e.client_message(), TOKEN_ERROR_MESSAGE, "{e}");
-    assert_eq!(e.http_status(), 400, "{e}");
+    assert_eq!(request_status(&e).as_u16(), 400, "{e}");
     e
 }
 
@@ -481,7 +482,7 @@ fn golden_token_failures_reminted() {
             "{name}"
         );
         assert_eq!(
-            e.http_status(),
+            request_status(&e).as_u16(),
             rec["response"]["status"].as_u64().unwrap() as u16
         );
     }

@@ -108,6 +108,11 @@ pub struct ServeArgs {
     #[arg(long, value_name = "ADDR")]
     pub listen: Option<SocketAddr>,
 
+    /// A second address serving only `/metrics` (then not served on the main listener);
+    /// overrides `server.metrics_listen` in sigstack.toml.
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_listen: Option<SocketAddr>,
+
     /// `postgres://…` for PostgreSQL or `sqlite:PATH` (relative to DIR); overrides
     /// `database.url` in sigstack.toml (default: the SQLite file in the data directory).
     #[arg(long, value_name = "URL", env = DATABASE_URL_ENV, hide_env_values = true)]
@@ -168,6 +173,7 @@ impl UpArgs {
             components: Vec::new(),
             data_dir: self.data_dir,
             listen: self.listen,
+            metrics_listen: None,
             database_url: self.database_url,
             ca_config: self.ca_config,
             dev_oidc: self.dev_oidc,

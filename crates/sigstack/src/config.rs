@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context as _, Result};
 use serde::Deserialize;
+use sigstack_http::ConnectionLimits;
 use sigstack_ledger::LedgerConfig;
 use sigstack_rekor::api::{RekorConfig, DEFAULT_MAX_BODY_BYTES, DEFAULT_REQUEST_TIMEOUT};
 
@@ -43,6 +44,9 @@ pub struct Config {
     /// How submissions are batched.
     #[serde(default)]
     pub ledger: LedgerSection,
+    /// Rate limits per client address and per OIDC identity.
+    #[serde(default)]
+    pub limits: LimitsSection,
     /// The certificate authority (absent in data directories made before it existed).
     pub ca: Option<CaSection>,
     /// The CA's CT log.
@@ -76,6 +80,18 @@ pub struct ServerSection {
     pub max_request_body_bytes: Option<usize>,
     /// Longest a request may take before it is answered 503. Unset: the API's default.
     pub request_timeout_secs: Option<u64>,
+    /// Longest a request's head (request line and headers) may take to arrive, from its
+    /// first byte; a slower connection is dropped. Unset: sigstack-http's default.
+    pub header_read_timeout_secs: Option<u64>,
+    /// Longest a kept-alive connection may sit with no request in progress.
+    pub idle_timeout_secs: Option<u64>,
+    /// Connections open at once; past it new connections wait to be accepted.
+    pub max_connections: Option<usize>,
+    /// Requests one connection may carry before the server closes it (0: no limit).
+    pub max_requests_per_connection: Option<u64>,
+    /// `ADDR:PORT` of a second listener serving only `/metrics`. When set, `/metrics` is not
+    /// served on `listen`.
+    pub metrics_listen: Option<String>,
 }
 
 impl Default for ServerSection {
@@ -85,8 +101,53 @@ impl Default for ServerSection {
             url: None,
             max_request_body_bytes: None,
             request_timeout_secs: None,
+            header_read_timeout_secs: None,
+            idle_timeout_secs: None,
+            max_connections: None,
+            max_requests_per_connection: None,
+            metrics_listen: None,
         }
     }
+}
+
+/// `[limits]`: rate limits (docs/operations.md, "Connection limits and rate limiting").
+/// A `*_per_minute` of 0 turns that limit off; unset keys take the defaults below.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsSection {
+    /// `false` turns every rate limit off.
+    pub enabled: Option<bool>,
+    /// Certificate requests per client address.
+    pub ca_per_address_per_minute: Option<u32>,
+    /// Burst of the above.
+    pub ca_per_address_burst: Option<u32>,
+    /// Certificate requests per OIDC identity (issuer and subject).
+    pub ca_per_identity_per_minute: Option<u32>,
+    /// Burst of the above.
+    pub ca_per_identity_burst: Option<u32>,
+    /// Log writes (Rekor entries, CT add-chain/add-pre-chain) per client address.
+    pub log_writes_per_address_per_minute: Option<u32>,
+    /// Burst of the above.
+    pub log_writes_per_address_burst: Option<u32>,
+    /// Loopback clients are not limited (the development quickstart, local tools).
+    pub exempt_loopback: Option<bool>,
+    /// A header a trusted reverse proxy sets to the client's address (`x-forwarded-for`).
+    pub client_address_header: Option<String>,
+    /// Client addresses (or identities) tracked per limit; bounds the memory.
+    pub max_tracked_clients: Option<usize>,
+}
+
+/// Defaults of `[limits]`: far above what one signer or CI job does, low enough that one
+/// address cannot fill the log or keep the CA busy.
+pub mod limit_defaults {
+    /// Certificate requests per address per minute, and burst.
+    pub const CA_PER_ADDRESS: (u32, u32) = (120, 30);
+    /// Certificate requests per identity per minute, and burst.
+    pub const CA_PER_IDENTITY: (u32, u32) = (30, 10);
+    /// Log writes per address per minute, and burst.
+    pub const LOG_WRITES_PER_ADDRESS: (u32, u32) = (600, 100);
+    /// Tracked keys per limit.
+    pub const MAX_TRACKED_CLIENTS: usize = 100_000;
 }
 
 /// `[ledger]`: the sequencer's batching. Unset keys take the ledger's defaults, so the
@@ -210,6 +271,7 @@ impl Config {
             server: ServerSection::default(),
             database: DatabaseSection::default(),
             ledger: LedgerSection::default(),
+            limits: LimitsSection::default(),
             ca: None,
             ct: None,
             dev_oidc: None,
@@ -226,6 +288,54 @@ impl Config {
             rekor.request_timeout = Duration::from_secs(secs);
         }
         rekor
+    }
+
+    /// The listener's connection limits: the configured keys over sigstack-http's defaults.
+    pub fn connection_limits(&self) -> ConnectionLimits {
+        let mut limits = ConnectionLimits::default();
+        let server = &self.server;
+        if let Some(secs) = server.header_read_timeout_secs {
+            limits.header_read_timeout = Duration::from_secs(secs);
+        }
+        if let Some(secs) = server.idle_timeout_secs {
+            limits.idle_timeout = Duration::from_secs(secs);
+        }
+        if let Some(n) = server.max_connections {
+            limits.max_connections = n;
+        }
+        if let Some(n) = server.max_requests_per_connection {
+            limits.max_requests_per_connection = n;
+        }
+        limits
+    }
+
+    /// The address of the separate `/metrics` listener, if one is configured.
+    pub fn metrics_listen(&self) -> Result<Option<SocketAddr>> {
+        self.server
+            .metrics_listen
+            .as_deref()
+            .map(|addr| {
+                addr.parse()
+                    .with_context(|| format!("`server.metrics_listen` `{addr}`"))
+            })
+            .transpose()
+    }
+
+    /// A rate from `[limits]`: `None` when limits are off or this one's rate is 0.
+    pub fn rate(
+        &self,
+        per_minute: Option<u32>,
+        burst: Option<u32>,
+        default: (u32, u32),
+    ) -> Option<sigstack_http::ratelimit::Rate> {
+        if self.limits.enabled == Some(false) {
+            return None;
+        }
+        let per_minute = per_minute.unwrap_or(default.0);
+        (per_minute > 0).then(|| sigstack_http::ratelimit::Rate {
+            per_minute,
+            burst: burst.unwrap_or(default.1).max(1),
+        })
     }
 
     /// The ledger's configuration (the shard is set from `log.tree_id` by the service).
@@ -290,6 +400,19 @@ impl Config {
                 self.server.listen
             );
         }
+        if let Some(addr) = &self.server.metrics_listen {
+            if addr.parse::<SocketAddr>().is_err() {
+                bail!(
+                    "{file}: key `server.metrics_listen`: `{addr}` is not an address like \
+                     0.0.0.0:9090"
+                );
+            }
+        }
+        if let Some(name) = &self.limits.client_address_header {
+            if axum::http::HeaderName::from_bytes(name.as_bytes()).is_err() {
+                bail!("{file}: key `limits.client_address_header`: `{name}` is not a header name");
+            }
+        }
         if let Err(e) = DatabaseUrl::parse(&self.database.url, Path::new(".")) {
             bail!("{file}: key `database.url`: {e:#}");
         }
@@ -301,6 +424,15 @@ impl Config {
             (
                 "server.request_timeout_secs",
                 self.server.request_timeout_secs,
+            ),
+            (
+                "server.header_read_timeout_secs",
+                self.server.header_read_timeout_secs,
+            ),
+            ("server.idle_timeout_secs", self.server.idle_timeout_secs),
+            (
+                "server.max_connections",
+                self.server.max_connections.map(|n| n as u64),
             ),
             ("ledger.max_batch", self.ledger.max_batch.map(|n| n as u64)),
             (
@@ -420,6 +552,7 @@ impl Config {
     /// with their current defaults, so the file documents them without pinning them.
     pub fn to_toml(&self) -> String {
         let ledger = LedgerConfig::default();
+        let limits = ConnectionLimits::default();
         let mut text = format!(
             "# sigstack configuration, written by `sigstack init`.\n\
              \n\
@@ -440,6 +573,16 @@ impl Config {
              # max_request_body_bytes = {body}\n\
              # Longest a request may take, in seconds, before it is answered 503.\n\
              # request_timeout_secs = {timeout}\n\
+             # Connection hygiene (docs/operations.md, \"Connection limits and rate\n\
+             # limiting\"): seconds a request head may take to arrive, seconds an idle\n\
+             # kept-alive connection stays open, connections open at once, and requests\n\
+             # per connection (0: no limit).\n\
+             # header_read_timeout_secs = {header_timeout}\n\
+             # idle_timeout_secs = {idle_timeout}\n\
+             # max_connections = {max_connections}\n\
+             # max_requests_per_connection = {max_requests}\n\
+             # A second listener for /metrics only; when set, /metrics leaves `listen`.\n\
+             # metrics_listen = \"0.0.0.0:9090\"\n\
              \n\
              [database]\n\
              # `sqlite:PATH` (relative to this directory) or `postgres://user@host/db`\n\
@@ -460,19 +603,44 @@ impl Config {
              # recent_entries_mib = {recent}\n\
              # Database queries single-entry reads may have in flight; reads arriving\n\
              # meanwhile share the next one.\n\
-             # point_read_slots = {slots}\n",
+             # point_read_slots = {slots}\n\
+             \n\
+             [limits]\n\
+             # Rate limits (docs/operations.md, \"Connection limits and rate limiting\"): a\n\
+             # burst per key, refilled per minute; over it, 429 with Retry-After. A rate of\n\
+             # 0 turns that limit off; `enabled = false` turns them all off.\n\
+             # ca_per_address_per_minute = {ca_a}\n\
+             # ca_per_address_burst = {ca_a_b}\n\
+             # ca_per_identity_per_minute = {ca_i}\n\
+             # ca_per_identity_burst = {ca_i_b}\n\
+             # log_writes_per_address_per_minute = {log_a}\n\
+             # log_writes_per_address_burst = {log_a_b}\n\
+             # Loopback clients (local tools, the development quickstart) are not limited.\n\
+             # exempt_loopback = true\n\
+             # Behind a reverse proxy you run that sets it: the client's address header.\n\
+             # client_address_header = \"x-forwarded-for\"\n",
             hostname = toml_string(&self.log.hostname),
             tree_id = self.log.tree_id,
             listen = toml_string(&self.server.listen),
             url = toml_string(&self.database.url),
             body = DEFAULT_MAX_BODY_BYTES,
             timeout = DEFAULT_REQUEST_TIMEOUT.as_secs(),
+            header_timeout = limits.header_read_timeout.as_secs(),
+            idle_timeout = limits.idle_timeout.as_secs(),
+            max_connections = limits.max_connections,
+            max_requests = limits.max_requests_per_connection,
             max_batch = ledger.max_batch,
             max_delay = ledger.max_delay.as_millis(),
             queue = ledger.queue_capacity,
             tiles = ledger.tile_cache_tiles,
             recent = ledger.recent_entries_bytes >> 20,
             slots = ledger.point_read_slots,
+            ca_a = limit_defaults::CA_PER_ADDRESS.0,
+            ca_a_b = limit_defaults::CA_PER_ADDRESS.1,
+            ca_i = limit_defaults::CA_PER_IDENTITY.0,
+            ca_i_b = limit_defaults::CA_PER_IDENTITY.1,
+            log_a = limit_defaults::LOG_WRITES_PER_ADDRESS.0,
+            log_a_b = limit_defaults::LOG_WRITES_PER_ADDRESS.1,
         );
         text.extend(self.ca.as_ref().map(CaSection::to_toml));
         text.extend(self.ct.as_ref().map(CtSection::to_toml));
@@ -602,6 +770,36 @@ mod tests {
         let missing = "[log]\nhostname = \"h\"\n";
         let e = format!("{:#}", parse(missing).unwrap_err());
         assert!(e.contains("tree_id"), "{e}");
+    }
+
+    #[test]
+    fn connection_and_rate_limit_keys_are_written_and_read() {
+        let written = Config::new("h".into(), 7).to_toml();
+        let uncommented = written
+            .replace("# header_read", "header_read")
+            .replace("# idle_", "idle_")
+            .replace("# max_conn", "max_conn")
+            .replace("# max_requests", "max_requests")
+            .replace("# ca_per", "ca_per")
+            .replace("# log_writes", "log_writes")
+            .replace("# exempt_", "exempt_");
+        let config = parse(&uncommented).unwrap();
+        assert_eq!(config.connection_limits(), ConnectionLimits::default());
+        assert_eq!(
+            config.limits.ca_per_identity_per_minute,
+            Some(limit_defaults::CA_PER_IDENTITY.0)
+        );
+        let rate = config.rate(None, None, limit_defaults::CA_PER_ADDRESS);
+        assert_eq!(rate.map(|r| r.per_minute), Some(120));
+        assert_eq!(config.rate(Some(0), None, (1, 1)), None);
+        let off = parse(&written.replace("[limits]\n", "[limits]\nenabled = false\n")).unwrap();
+        assert_eq!(off.rate(Some(5), Some(5), (1, 1)), None);
+        let zero = written.replace("# max_connections = ", "max_connections = 0\n# ");
+        let e = format!("{:#}", parse(&zero).unwrap_err());
+        assert!(e.contains("server.max_connections"), "{e}");
+        let bad = written.replace("[server]\n", "[server]\nmetrics_listen = \"nope\"\n");
+        let e = format!("{:#}", parse(&bad).unwrap_err());
+        assert!(e.contains("server.metrics_listen"), "{e}");
     }
 
     #[test]

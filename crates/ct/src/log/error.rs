@@ -9,6 +9,12 @@ pub enum CtError {
     /// Malformed request: bad JSON, bad base64, a missing or non-numeric parameter (400).
     #[error("{0}")]
     BadRequest(String),
+    /// The client sent more than its rate limit allows (429 with `Retry-After`).
+    #[error("rate limit exceeded, retry later")]
+    RateLimited {
+        /// How long until the client may submit again.
+        retry_after: std::time::Duration,
+    },
     /// The request body is larger than the configured limit (413).
     #[error("request body is larger than the limit of {limit} bytes")]
     PayloadTooLarge {

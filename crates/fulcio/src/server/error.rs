@@ -67,64 +67,38 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    /// The HTTP status an issuance failure is answered with (for counting it).
-    pub(crate) fn status_of(e: &IssueError) -> u16 {
-        match e {
-            IssueError::Request(e) => e.http_status(),
-            IssueError::Unembeddable(_) => 400,
-            IssueError::CtLog(_) => 503,
-            IssueError::Ca(_) => 500,
+    /// The HTTP status of this failure: the one place the CA decides it. Fulcio answers 400
+    /// for everything a request can cause (never 401), 503 when it may succeed on retry (an
+    /// issuer's keys or the CT log unavailable; sigstore-go retries 5xx), 500 for faults.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::Issue(IssueError::Request(e)) => request_status(e),
+            ApiError::Issue(IssueError::Unembeddable(_)) | ApiError::BadRequest(_) => {
+                StatusCode::BAD_REQUEST
+            }
+            ApiError::Issue(IssueError::CtLog(_)) | ApiError::Timeout => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            ApiError::Issue(IssueError::Ca(_)) | ApiError::Internal(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Issue(IssueError::Throttled { .. }) => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 
-    /// HTTP status, gRPC code and client-visible message.
-    fn parts(&self) -> (StatusCode, u16, String) {
+    /// The message the client sees: Fulcio's stable texts, never a refusal's detail.
+    fn client_message(&self) -> String {
         match self {
-            ApiError::Issue(IssueError::Request(e)) => {
-                let status =
-                    StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
-                let code = match status.as_u16() {
-                    503 => grpc::UNAVAILABLE,
-                    500 => grpc::INTERNAL,
-                    _ => grpc::INVALID_ARGUMENT,
-                };
-                (status, code, e.client_message())
-            }
-            ApiError::Issue(IssueError::Unembeddable(why)) => {
-                (StatusCode::BAD_REQUEST, grpc::INVALID_ARGUMENT, why.clone())
-            }
-            ApiError::Issue(IssueError::CtLog(_)) => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                grpc::UNAVAILABLE,
-                CT_LOG_MESSAGE.into(),
-            ),
-            ApiError::Issue(IssueError::Ca(_)) => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                grpc::INTERNAL,
-                CA_MESSAGE.into(),
-            ),
-            ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, grpc::INVALID_ARGUMENT, m.clone()),
-            ApiError::NotFound => (StatusCode::NOT_FOUND, grpc::NOT_FOUND, self.to_string()),
-            ApiError::MethodNotAllowed { .. } => (
-                StatusCode::METHOD_NOT_ALLOWED,
-                grpc::UNIMPLEMENTED,
-                self.to_string(),
-            ),
-            ApiError::PayloadTooLarge { .. } => (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                grpc::RESOURCE_EXHAUSTED,
-                self.to_string(),
-            ),
-            ApiError::Timeout => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                grpc::UNAVAILABLE,
-                self.to_string(),
-            ),
-            ApiError::Internal(_) => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                grpc::INTERNAL,
-                self.to_string(),
-            ),
+            ApiError::Issue(IssueError::Request(e)) => e.client_message(),
+            ApiError::Issue(IssueError::Unembeddable(why)) => why.clone(),
+            ApiError::Issue(IssueError::CtLog(_)) => CT_LOG_MESSAGE.into(),
+            ApiError::Issue(IssueError::Ca(_)) => CA_MESSAGE.into(),
+            ApiError::Issue(e @ IssueError::Throttled { .. }) => e.to_string(),
+            ApiError::BadRequest(m) => m.clone(),
+            _ => self.to_string(),
         }
     }
 
@@ -152,9 +126,46 @@ impl ApiError {
     }
 }
 
+/// The status of a token, identity or proof-of-possession failure (part of
+/// [`ApiError::status`], public so tests and the CA's metrics read the same answer).
+pub fn request_status(e: &crate::Error) -> StatusCode {
+    use crate::Error;
+    match e {
+        Error::KeyFetch { .. } => StatusCode::SERVICE_UNAVAILABLE,
+        Error::Io { .. } | Error::ConfigSyntax(_) | Error::Config { .. } => {
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
+        _ => StatusCode::BAD_REQUEST,
+    }
+}
+
+/// The gRPC code of the body follows from the status, as grpc-gateway maps them.
+fn grpc_code(status: StatusCode) -> u16 {
+    match status {
+        StatusCode::NOT_FOUND => grpc::NOT_FOUND,
+        StatusCode::METHOD_NOT_ALLOWED => grpc::UNIMPLEMENTED,
+        StatusCode::PAYLOAD_TOO_LARGE | StatusCode::TOO_MANY_REQUESTS => grpc::RESOURCE_EXHAUSTED,
+        StatusCode::SERVICE_UNAVAILABLE => grpc::UNAVAILABLE,
+        s if s.is_server_error() => grpc::INTERNAL,
+        _ => grpc::INVALID_ARGUMENT,
+    }
+}
+
+impl From<sigstack_http::BodyError> for ApiError {
+    fn from(e: sigstack_http::BodyError) -> Self {
+        match e {
+            sigstack_http::BodyError::TooLarge { limit } => ApiError::PayloadTooLarge { limit },
+            unreadable @ sigstack_http::BodyError::Unreadable(_) => {
+                ApiError::BadRequest(unreadable.to_string())
+            }
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, code, message) = self.parts();
+        let status = self.status();
+        let (code, message) = (grpc_code(status), self.client_message());
         self.log(status);
         let body = json!({ "code": code, "message": message, "details": [] }).to_string();
         let mut response = (status, body).into_response();
@@ -162,6 +173,10 @@ impl IntoResponse for ApiError {
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         if status == StatusCode::SERVICE_UNAVAILABLE {
             headers.insert(RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        if let ApiError::Issue(IssueError::Throttled { retry_after }) = &self {
+            let secs = sigstack_http::ratelimit::retry_after_secs(*retry_after);
+            headers.insert(RETRY_AFTER, HeaderValue::from(secs));
         }
         if let ApiError::MethodNotAllowed { allowed } = &self {
             headers.insert(ALLOW, HeaderValue::from_static(allowed));

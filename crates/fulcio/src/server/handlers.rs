@@ -6,19 +6,22 @@
 //! trust bundle's PEM strings do end with `\n`.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::header::{HeaderValue, CONTENT_TYPE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use serde_json::{json, Value};
+use sigstack_http::ratelimit::Exempt;
 use x509_cert::der::pem::{self, LineEnding};
 
-use super::body::read_limited;
 use super::error::ApiError;
 use super::{request, AppState};
 use crate::cert::IssuedCertificate;
+use crate::identity::Principal;
 use crate::issuer::IssueError;
 use crate::metrics::{issuer_label, CertResult};
 
@@ -30,12 +33,13 @@ type Shared = State<Arc<AppState>>;
 /// `POST /api/v1/signingCert` (cosign 2.5).
 pub(crate) async fn signing_cert_v1(
     State(state): Shared,
+    exempt: Option<Extension<Exempt>>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let bytes = read_limited(&headers, body, state.options.max_body_bytes).await?;
+    let bytes = sigstack_http::read_limited(&headers, body, state.options.max_body_bytes).await?;
     let req = request::v1(&headers, &bytes)?;
-    let issued = issue_counted(&state, req).await?;
+    let issued = issue_counted(&state, req, exempt.is_some()).await?;
     let chain = leaf_and_chain(&issued)?.join("\n");
     Ok(pem_response(StatusCode::CREATED, chain))
 }
@@ -43,12 +47,13 @@ pub(crate) async fn signing_cert_v1(
 /// `POST /api/v2/signingCert` (sigstore-go, -python, -js).
 pub(crate) async fn signing_cert_v2(
     State(state): Shared,
+    exempt: Option<Extension<Exempt>>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let bytes = read_limited(&headers, body, state.options.max_body_bytes).await?;
+    let bytes = sigstack_http::read_limited(&headers, body, state.options.max_body_bytes).await?;
     let req = request::v2(&headers, &bytes)?;
-    let issued = issue_counted(&state, req).await?;
+    let issued = issue_counted(&state, req, exempt.is_some()).await?;
     let body = json!({
         "signedCertificateEmbeddedSct": {
             "chain": { "certificates": leaf_and_chain(&issued)? }
@@ -58,24 +63,41 @@ pub(crate) async fn signing_cert_v2(
 }
 
 /// Issues for `req`, counting the request by issuer and result and a refused token by
-/// reason. Requests refused before a token is read (bad body, too large) are not counted
+/// reason. The identity's rate limit applies unless the server marked the client `exempt`. Requests refused before a token is read (bad body, too large) are not counted
 /// here; the HTTP metrics of the embedding server see them.
 async fn issue_counted(
     state: &AppState,
     req: request::SigningRequest,
+    exempt: bool,
 ) -> Result<IssuedCertificate, ApiError> {
     let metrics = state.service.metrics();
     let issuer = issuer_label(state.service.config(), &req.token);
-    let result = state.service.issue(&req.token, req.proof).await;
+    let limit = state.options.identity_limit.as_deref().filter(|_| !exempt);
+    let result = state
+        .service
+        .issue_gated(&req.token, req.proof, |principal| match limit {
+            Some(limit) => limit
+                .check(&identity_key(principal), Instant::now())
+                .map_err(|retry_after| IssueError::Throttled { retry_after }),
+            None => Ok(()),
+        })
+        .await;
     if let Err(IssueError::Request(e)) = &result {
         metrics.record_token_error(e);
     }
+    let result = result.map_err(ApiError::from);
     let status = match &result {
         Ok(_) => 200,
-        Err(e) => ApiError::status_of(e),
+        Err(e) => e.status().as_u16(),
     };
     metrics.record_certificate(issuer, CertResult::from_status(status));
-    Ok(result?)
+    result
+}
+
+/// The rate-limit key of an identity: the issuer and the name the client proved (the
+/// e-mail or subject), which together name one identity across tokens.
+fn identity_key(principal: &Principal) -> String {
+    format!("{}\n{}", principal.issuer, principal.name)
 }
 
 /// `GET /api/v2/trustBundle`: one chain, issuing CA first, root last.

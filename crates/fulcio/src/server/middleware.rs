@@ -1,11 +1,9 @@
 //! What runs around every request: duplicate-slash cleaning (sigstore-go concatenates a base
-//! URL ending in `/` with `/api/v2/…`), a request timeout, Fulcio's permissive CORS
-//! (`Vary: Origin`, any origin allowed), and the matched route template copied into the
-//! response's extensions (for the embedding server's metrics).
+//! URL ending in `/` with `/api/v2/…`) and Fulcio's permissive CORS (`Vary: Origin`, any
+//! origin allowed), around the shared request timeout and route-template carrying of
+//! [`sigstack_http::route`].
 
-use std::time::Duration;
-
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{Request, State};
 use axum::http::header::{
     HeaderValue, ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS,
     ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_REQUEST_HEADERS, ACCESS_CONTROL_REQUEST_METHOD,
@@ -17,6 +15,11 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::error::ApiError;
+
+/// The CA's answer to a request that ran out of time: 503 with `Retry-After`.
+pub(crate) fn timed_out() -> Response {
+    ApiError::Timeout.into_response()
+}
 
 /// Collapses runs of `/` in the path, before routing.
 pub(crate) fn clean_path(mut request: Request) -> Request {
@@ -46,7 +49,7 @@ pub(crate) fn clean_path(mut request: Request) -> Request {
 
 /// Answers CORS preflights, bounds the handler's time, and adds the CORS response headers.
 pub(crate) async fn around(
-    State(timeout): State<Duration>,
+    State(bound): State<sigstack_http::Bound>,
     request: Request,
     next: Next,
 ) -> Response {
@@ -54,20 +57,11 @@ pub(crate) async fn around(
     if request.method() == Method::OPTIONS && has_origin {
         return preflight(&request);
     }
-    let matched = request.extensions().get::<MatchedPath>().cloned();
-    let mut response = match tokio::time::timeout(timeout, next.run(request)).await {
-        Ok(response) => response,
-        Err(_) => ApiError::Timeout.into_response(),
-    };
+    let mut response = sigstack_http::route::run_bounded(bound, request, next).await;
     let headers = response.headers_mut();
     headers.insert(VARY, HeaderValue::from_static("Origin"));
     if has_origin {
         headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
-    }
-    // The route template travels out with the response, so a server embedding this router
-    // can label request metrics by route (never by raw path, which is unbounded).
-    if let Some(matched) = matched {
-        response.extensions_mut().insert(matched);
     }
     response
 }

@@ -7,7 +7,8 @@
 //! SCT (`signedCertificateEmbeddedSct`), the only mode every verifier accepts.
 //!
 //! Layout: `request` decodes bodies with protojson's leniency, `handlers` answers, `error`
-//! is the one place failures become responses, `body` and `middleware` hold the limits.
+//! is the one place failures become responses, `middleware` adds CORS and path cleaning
+//! around the shared request timeout of `sigstack-http` (which also reads bodies under the limit).
 //! The API serves at the URL root: sigstore-python drops any path prefix of the CA URL.
 //!
 //! Wiring, in a binary:
@@ -15,7 +16,6 @@
 //! then `axum::serve(listener, router(svc))` — or merge the router with the log's, since the
 //! paths don't overlap.
 
-mod body;
 mod error;
 mod handlers;
 mod middleware;
@@ -28,7 +28,16 @@ use axum::extract::Request;
 use axum::routing::{get, post, MethodRouter};
 use axum::Router;
 
-pub use error::ApiError;
+pub use error::{request_status, ApiError};
+use sigstack_http::ratelimit::KeyedLimiter;
+
+/// The CA's answer to a client over a rate limit (429 with `Retry-After`, Fulcio's error
+/// shape), for a server that applies per-address limits in front of [`router`].
+pub fn rate_limited(retry_after: Duration) -> axum::response::Response {
+    axum::response::IntoResponse::into_response(ApiError::Issue(
+        crate::issuer::IssueError::Throttled { retry_after },
+    ))
+}
 
 use crate::issuer::CaService;
 
@@ -41,12 +50,16 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 1 << 20;
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// HTTP-level limits of the API.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct HttpOptions {
     /// Larger bodies get 413 before anything is parsed.
     pub max_body_bytes: usize,
     /// Slower requests get 503 with `Retry-After`.
     pub request_timeout: Duration,
+    /// Certificate requests per OIDC identity (issuer and subject of the verified token),
+    /// checked after the token and before anything is signed; over it, 429 with
+    /// `Retry-After`. `None`: no limit.
+    pub identity_limit: Option<Arc<KeyedLimiter<String>>>,
 }
 
 impl Default for HttpOptions {
@@ -54,6 +67,7 @@ impl Default for HttpOptions {
         Self {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            identity_limit: None,
         }
     }
 }
@@ -77,6 +91,7 @@ pub fn router(service: Arc<CaService>) -> Router {
 /// `GET /healthz`. Unknown paths get 404, wrong methods 405 with `Allow`, both in Fulcio's
 /// JSON error shape.
 pub fn router_with(service: Arc<CaService>, options: HttpOptions) -> Router {
+    let request_timeout = options.request_timeout;
     let state = Arc::new(AppState { service, options });
     let routes: [(&str, &'static str, Methods); 6] = [
         (
@@ -105,7 +120,10 @@ pub fn router_with(service: Arc<CaService>, options: HttpOptions) -> Router {
         .fallback(|| async { ApiError::NotFound })
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(
-            options.request_timeout,
+            sigstack_http::Bound {
+                timeout: request_timeout,
+                on_timeout: middleware::timed_out,
+            },
             middleware::around,
         ));
     // Path cleaning must happen before routing, so it wraps the whole inner router.

@@ -68,14 +68,8 @@ async fn create_counted<S: Store>(
     body: Body,
     kind: &mut Option<Kind>,
 ) -> Result<Response, ApiError> {
-    body::require_json(&headers)?;
-    let bytes = body::read_limited(&headers, body, svc.config().max_body_bytes).await?;
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::schema(
-            SchemaCode::Required,
-            "proposedEntry in body is required",
-        ));
-    }
+    let bytes =
+        body::json_body(&headers, body, svc.config().max_body_bytes, "proposedEntry").await?;
     // Signature checks and hashing of up to `max_body_bytes` are CPU work: keep them off
     // the async workers that serve reads and drive the sequencer.
     let (canonical, peeked) = tokio::task::spawn_blocking(move || {
@@ -214,14 +208,7 @@ pub(crate) async fn retrieve<S: Store>(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    body::require_json(&headers)?;
-    let bytes = body::read_limited(&headers, body, svc.config().max_body_bytes).await?;
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::schema(
-            SchemaCode::Required,
-            "entry in body is required",
-        ));
-    }
+    let bytes = body::json_body(&headers, body, svc.config().max_body_bytes, "entry").await?;
     let query: Value = serde_json::from_slice(&bytes)
         .map_err(|e| ApiError::BadRequest(format!("the request body is not valid JSON: {e}")))?;
     if !query.is_object() {

@@ -95,6 +95,12 @@ pub enum ApiError {
     /// The request did not finish within the configured timeout (503 with `Retry-After`).
     #[error("the request timed out, retry later")]
     Timeout,
+    /// The client sent more than its rate limit allows (429 with `Retry-After`).
+    #[error("rate limit exceeded, retry later")]
+    RateLimited {
+        /// How long until the client may write again.
+        retry_after: std::time::Duration,
+    },
     /// A bug, corrupt data or a storage failure. The detail is logged, never sent.
     #[error("unexpected error communicating with transparency log")]
     Internal(String),
@@ -138,6 +144,7 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unavailable(_) | ApiError::Timeout => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -184,6 +191,10 @@ impl IntoResponse for ApiError {
             ApiError::Unavailable(_) | ApiError::Timeout => {
                 headers.insert(RETRY_AFTER, HeaderValue::from_static("1"));
             }
+            ApiError::RateLimited { retry_after } => {
+                let secs = sigstack_http::ratelimit::retry_after_secs(*retry_after);
+                headers.insert(RETRY_AFTER, HeaderValue::from(secs));
+            }
             ApiError::MethodNotAllowed { allowed, .. } => {
                 if let Ok(v) = HeaderValue::from_str(allowed) {
                     headers.insert(axum::http::header::ALLOW, v);
@@ -192,6 +203,17 @@ impl IntoResponse for ApiError {
             _ => {}
         }
         response
+    }
+}
+
+impl From<sigstack_http::BodyError> for ApiError {
+    fn from(e: sigstack_http::BodyError) -> Self {
+        match e {
+            sigstack_http::BodyError::TooLarge { limit } => ApiError::PayloadTooLarge { limit },
+            unreadable @ sigstack_http::BodyError::Unreadable(_) => {
+                ApiError::BadRequest(unreadable.to_string())
+            }
+        }
     }
 }
 

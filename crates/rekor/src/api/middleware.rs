@@ -1,8 +1,6 @@
-//! What Rekor does around every handler: a request timeout, CORS open to any origin,
-//! no-cache headers on GET responses of the API, and the matched route template copied into
-//! the response's extensions (for the embedding server's metrics).
-
-use std::time::Duration;
+//! What Rekor does around every handler: CORS open to any origin and no-cache headers on GET
+//! responses of the API, around the shared request timeout and route-template carrying of
+//! [`sigstack_http::route`].
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::header::{
@@ -27,9 +25,14 @@ const NO_CACHE: [(HeaderName, &str); 3] = [
     (PRAGMA, "no-cache"),
 ];
 
+/// Rekor's answer to a request that ran out of time: 503 with `Retry-After`.
+pub(crate) fn timed_out() -> Response {
+    ApiError::Timeout.into_response()
+}
+
 /// Answers CORS preflights, bounds the handler's time, and adds Rekor's response headers.
 pub(crate) async fn around(
-    State(timeout): State<Duration>,
+    State(bound): State<sigstack_http::Bound>,
     request: Request,
     next: Next,
 ) -> Response {
@@ -39,19 +42,10 @@ pub(crate) async fn around(
     }
     // Rekor sends no-cache headers on every GET answer of its API routes, errors included,
     // but not on `/ping` or on unknown paths.
-    let matched = request.extensions().get::<MatchedPath>().cloned();
     let no_cache = request.method() == Method::GET
-        && matched.is_some()
+        && request.extensions().get::<MatchedPath>().is_some()
         && request.uri().path().starts_with("/api/");
-    let mut response = match tokio::time::timeout(timeout, next.run(request)).await {
-        Ok(response) => response,
-        Err(_) => ApiError::Timeout.into_response(),
-    };
-    // The route template travels out with the response, so a server embedding this router
-    // can label request metrics by route (never by raw path, which is unbounded).
-    if let Some(matched) = matched {
-        response.extensions_mut().insert(matched);
-    }
+    let mut response = sigstack_http::route::run_bounded(bound, request, next).await;
     let headers = response.headers_mut();
     headers.insert(VARY, HeaderValue::from_static("Origin"));
     if has_origin {

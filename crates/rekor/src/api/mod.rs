@@ -49,6 +49,12 @@ pub use keys::{KeyError, LogKey};
 pub use metrics::{RekorMetrics, UNKNOWN_KIND};
 pub use routes::router;
 
+/// Rekor's answer to a client over its rate limit (429 with `Retry-After`), for a server
+/// that applies limits in front of [`router`].
+pub fn rate_limited(retry_after: std::time::Duration) -> axum::response::Response {
+    axum::response::IntoResponse::into_response(ApiError::RateLimited { retry_after })
+}
+
 use crate::{EntryId, InclusionProof, LogEntry, Uuid, Verification};
 
 /// Where the API lives; `Location` headers are built from it.

@@ -64,7 +64,10 @@ pub fn router<S: Store>(service: Arc<RekorService<S>>) -> Router {
         })
         .with_state(service)
         .layer(axum::middleware::from_fn_with_state(
-            timeout,
+            sigstack_http::Bound {
+                timeout,
+                on_timeout: middleware::timed_out,
+            },
             middleware::around,
         ))
 }

@@ -147,14 +147,7 @@ pub(crate) async fn retrieve<S: Store>(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    body::require_json(&headers)?;
-    let bytes = body::read_limited(&headers, body, svc.config().max_body_bytes).await?;
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::schema(
-            SchemaCode::Required,
-            "query in body is required",
-        ));
-    }
+    let bytes = body::json_body(&headers, body, svc.config().max_body_bytes, "query").await?;
     let query: Value = serde_json::from_slice(&bytes)
         .map_err(|e| ApiError::BadRequest(format!("the request body is not valid JSON: {e}")))?;
     let Some(query) = query.as_object() else {

@@ -21,25 +21,31 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context as _, Result};
+use axum::http::HeaderName;
 use sigstack_ct::log::{CtConfig, CtLog, SystemMillisClock};
 use sigstack_ct::EcdsaP256LogSigner;
 use sigstack_fulcio::cert::CertificateAuthority;
 use sigstack_fulcio::Config as IssuerConfig;
+use sigstack_http::ratelimit::{AddressLimit, KeyedLimiter, Rate};
+use sigstack_http::{ConnectionLimits, ServeStats};
 use sigstack_ledger::store::Store;
 use sigstack_ledger::{Clock as _, LedgerConfig, SystemClock};
 use sigstack_merkle::signature::EcdsaP256Signer;
 use sigstack_rekor::api::{RekorConfig, RekorService};
+use std::time::Duration;
 use tokio::net::TcpListener;
 use tracing::{info, warn};
 
-use self::routes::{Ready, ReadyFuture, Services};
+use self::routes::{AddressLimits, Ready, ReadyFuture, Services};
 use crate::cli::{Component, ServeArgs};
 use crate::config::{Config, CtSection};
 use crate::keys;
 use crate::material;
 use crate::material::dev_oidc::DevIssuer;
 use crate::store::{with_store, Schema, StoreTask};
-use crate::telemetry::{CaSource, CtSource, LedgerSource, RekorSource, Telemetry};
+use crate::telemetry::{
+    CaSource, CtSource, LedgerSource, RateLimitSource, RekorSource, ServeSource, Telemetry,
+};
 
 /// Runs `serve`.
 pub async fn run(mut args: ServeArgs) -> Result<()> {
@@ -52,6 +58,10 @@ pub async fn run(mut args: ServeArgs) -> Result<()> {
         None => config.listen()?,
     };
     let url = config.database_url(dir, args.database_url.as_deref())?;
+    let metrics_listen = match args.metrics_listen {
+        Some(addr) => Some(addr),
+        None => config.metrics_listen()?,
+    };
 
     let log = if components.contains(&Component::Log) {
         let signer = keys::load_signer(dir)?;
@@ -111,6 +121,9 @@ pub async fn run(mut args: ServeArgs) -> Result<()> {
         dev,
         ct_api: components.contains(&Component::Ct),
         listen,
+        metrics_listen,
+        limits: config.connection_limits(),
+        rates: RatePlan::from_config(&config)?,
     };
     with_store(&url, Schema::MigrateSqlite, server).await
 }
@@ -196,6 +209,77 @@ struct Server {
     /// Whether the CT log's own API is served (component `ct`), not only used by the CA.
     ct_api: bool,
     listen: SocketAddr,
+    /// A second listener for `/metrics` only (then absent from `listen`).
+    metrics_listen: Option<SocketAddr>,
+    /// Timeouts and caps of every connection, on both listeners.
+    limits: ConnectionLimits,
+    /// Rate limits.
+    rates: RatePlan,
+}
+
+/// The rate limits `[limits]` asks for (`None`: that limit is off).
+struct RatePlan {
+    ca_address: Option<Rate>,
+    ca_identity: Option<Rate>,
+    log_writes: Option<Rate>,
+    exempt_loopback: bool,
+    client_header: Option<HeaderName>,
+    max_keys: usize,
+}
+
+impl RatePlan {
+    fn from_config(config: &Config) -> Result<Self> {
+        use crate::config::limit_defaults as d;
+        let l = &config.limits;
+        let client_header = l
+            .client_address_header
+            .as_deref()
+            .map(|name| {
+                HeaderName::from_bytes(name.to_ascii_lowercase().as_bytes())
+                    .with_context(|| format!("`limits.client_address_header` `{name}`"))
+            })
+            .transpose()?;
+        Ok(Self {
+            ca_address: config.rate(
+                l.ca_per_address_per_minute,
+                l.ca_per_address_burst,
+                d::CA_PER_ADDRESS,
+            ),
+            ca_identity: config.rate(
+                l.ca_per_identity_per_minute,
+                l.ca_per_identity_burst,
+                d::CA_PER_IDENTITY,
+            ),
+            log_writes: config.rate(
+                l.log_writes_per_address_per_minute,
+                l.log_writes_per_address_burst,
+                d::LOG_WRITES_PER_ADDRESS,
+            ),
+            exempt_loopback: l.exempt_loopback.unwrap_or(true),
+            client_header,
+            max_keys: l.max_tracked_clients.unwrap_or(d::MAX_TRACKED_CLIENTS),
+        })
+    }
+
+    /// A per-address limit at `rate` answering with `on_limited`, counted in `source` as
+    /// `scope`.
+    fn address(
+        &self,
+        rate: Option<Rate>,
+        on_limited: fn(Duration) -> axum::response::Response,
+        scope: &'static str,
+        source: &mut RateLimitSource,
+    ) -> Option<AddressLimit> {
+        let limiter = Arc::new(KeyedLimiter::new(rate?, self.max_keys));
+        let counted = Arc::clone(&limiter);
+        source.add(scope, move || counted.limited());
+        Some(AddressLimit {
+            limiter,
+            exempt_loopback: self.exempt_loopback,
+            client_header: self.client_header.clone(),
+            on_limited,
+        })
+    }
 }
 
 impl StoreTask for Server {
@@ -207,8 +291,47 @@ impl StoreTask for Server {
         let listener = TcpListener::bind(self.listen)
             .await
             .with_context(|| format!("cannot listen on {}", self.listen))?;
+        let metrics_listener = match self.metrics_listen {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("cannot listen on {addr} (server.metrics_listen)"))?,
+            ),
+            None => None,
+        };
         let mut services = Services::default();
         let mut telemetry = Telemetry::default();
+        let mut rate_source = RateLimitSource::default();
+        let rates = &self.rates;
+        services.limits = AddressLimits {
+            ca: rates.address(
+                rates.ca_address,
+                sigstack_fulcio::server::rate_limited,
+                "ca_address",
+                &mut rate_source,
+            ),
+            log_writes: rates.address(
+                rates.log_writes,
+                sigstack_rekor::api::rate_limited,
+                "log_write_address",
+                &mut rate_source,
+            ),
+            ct_writes: rates.address(
+                rates.log_writes,
+                sigstack_ct::log::http::rate_limited,
+                "ct_write_address",
+                &mut rate_source,
+            ),
+            exempt_loopback: rates.exempt_loopback,
+            client_header: rates.client_header.clone(),
+        };
+        let identity_limit = rates
+            .ca_identity
+            .map(|rate| Arc::new(KeyedLimiter::new(rate, rates.max_keys)));
+        if let Some(limiter) = &identity_limit {
+            let counted = Arc::clone(limiter);
+            rate_source.add("ca_identity", move || counted.limited());
+        }
         let mut rekor_ledger = None;
         let mut ct_ledger = None;
 
@@ -315,18 +438,66 @@ impl StoreTask for Server {
         if let (Some((authority, issuers)), Some(log)) = (self.ca, &ct_log) {
             let service = Arc::new(ca::service(authority, issuers, Arc::clone(log))?);
             telemetry.add(CaSource(Arc::clone(&service)));
-            services.ca = Some(sigstack_fulcio::server::router(service));
+            let options = sigstack_fulcio::server::HttpOptions {
+                identity_limit,
+                ..sigstack_fulcio::server::HttpOptions::default()
+            };
+            services.ca = Some(sigstack_fulcio::server::router_with(service, options));
         }
         if let Some(dev) = self.dev {
             services.dev_oidc = Some(dev_oidc::routes(&dev));
         }
 
+        telemetry.add(rate_source);
+        let public_stats = Arc::new(ServeStats::default());
+        telemetry.add(ServeSource {
+            listener: "public",
+            stats: Arc::clone(&public_stats),
+        });
+        let metrics_stats = Arc::new(ServeStats::default());
+        if metrics_listener.is_some() {
+            telemetry.add(ServeSource {
+                listener: "metrics",
+                stats: Arc::clone(&metrics_stats),
+            });
+        }
+        let telemetry = Arc::new(telemetry);
+        // The metrics listener outlives the public one's drain (scrapes keep working while
+        // requests finish) and stops before the ledgers close.
+        let (stop_metrics, metrics_stopped) = tokio::sync::watch::channel(());
+        let metrics_server = metrics_listener.map(|metrics_listener| {
+            if let Ok(addr) = metrics_listener.local_addr() {
+                info!(%addr, "serving /metrics on its own listener");
+            }
+            let mut stopped = metrics_stopped;
+            tokio::spawn(sigstack_http::serve(
+                metrics_listener,
+                routes::metrics_router(Arc::clone(&telemetry)),
+                self.limits,
+                metrics_stats,
+                async move {
+                    let _ = stopped.changed().await;
+                },
+            ))
+        });
         let addr = listener.local_addr().unwrap_or(self.listen);
         info!(%addr, "listening");
-        let served = axum::serve(listener, routes::router(services, Arc::new(telemetry)))
-            .with_graceful_shutdown(signal::shutdown_signal())
-            .await
-            .context("HTTP server failed");
+        let public = routes::router(services, telemetry, self.metrics_listen.is_none());
+        let served = sigstack_http::serve(
+            listener,
+            public,
+            self.limits,
+            public_stats,
+            signal::shutdown_signal(),
+        )
+        .await
+        .context("HTTP server failed");
+        drop(stop_metrics);
+        if let Some(task) = metrics_server {
+            if let Ok(Err(e)) = task.await {
+                warn!(error = %e, "the metrics listener failed");
+            }
+        }
         info!("stopped accepting requests; closing the logs");
         // The CA's requests are over, so nothing submits to the CT log any more.
         if let Some(ledger) = &rekor_ledger {

@@ -13,14 +13,15 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::extract::{Request, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderName, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use serde_json::json;
+use sigstack_http::ratelimit::{client_address, AddressLimit, Exempt};
 use tower::ServiceExt as _;
 
 use crate::cli::Component;
@@ -57,6 +58,61 @@ pub struct Services {
     pub dev_oidc: Option<(String, Router)>,
     /// What `/readyz` checks, by name.
     pub ready: Vec<(&'static str, Arc<dyn Ready>)>,
+    /// Per-address rate limits, applied before a request reaches its service.
+    pub limits: AddressLimits,
+}
+
+/// The per-address rate limits of the listener: certificate requests, and writes to each
+/// log (Rekor `POST /api/v1/log/entries`, CT `add-chain`/`add-pre-chain`). Each answers
+/// 429 in its service's own error shape ([`AddressLimit::on_limited`]).
+#[derive(Default)]
+pub struct AddressLimits {
+    /// `POST` to the CA.
+    pub ca: Option<AddressLimit>,
+    /// Rekor entry submissions.
+    pub log_writes: Option<AddressLimit>,
+    /// CT log submissions.
+    pub ct_writes: Option<AddressLimit>,
+    /// Loopback clients pass every limit, the CA's per-identity one included.
+    pub exempt_loopback: bool,
+    /// Where a trusted proxy puts the client's address.
+    pub client_header: Option<HeaderName>,
+}
+
+impl AddressLimits {
+    /// The limit `request` (bound for `target`) counts against, if any.
+    fn applicable(&self, target: Target, request: &Request) -> Option<&AddressLimit> {
+        if request.method() != Method::POST {
+            return None;
+        }
+        match target {
+            Target::Service(Component::Ca) => self.ca.as_ref(),
+            Target::Service(Component::Ct) => self.ct_writes.as_ref(),
+            Target::Service(Component::Log)
+                if request.uri().path().trim_end_matches('/') == "/api/v1/log/entries" =>
+            {
+                self.log_writes.as_ref()
+            }
+            _ => None,
+        }
+    }
+
+    /// `Err` with the 429 answer when `request`'s client is over its limit; marks an
+    /// exempt client's request so the CA skips its per-identity limit too.
+    #[allow(clippy::result_large_err)]
+    fn admit(&self, target: Target, request: &mut Request) -> Result<(), Response> {
+        let exempt = self.exempt_loopback
+            && client_address(request, self.client_header.as_ref())
+                .is_some_and(|ip| ip.is_loopback());
+        if exempt {
+            request.extensions_mut().insert(Exempt);
+            return Ok(());
+        }
+        match self.applicable(target, request) {
+            Some(limit) => limit.check(request, Instant::now()),
+            None => Ok(()),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,20 +156,27 @@ fn target(path: &str, dev_prefix: Option<&str>) -> Target {
     }
 }
 
-/// The one router of the process, counting every request into `telemetry`.
-pub fn router(services: Services, telemetry: Arc<Telemetry>) -> Router {
+/// The one public router of the process, counting every request into `telemetry`. It
+/// serves `/metrics` only if `with_metrics` (no separate metrics listener is configured).
+pub fn router(services: Services, telemetry: Arc<Telemetry>, with_metrics: bool) -> Router {
     let ready = Arc::new(services.ready);
     let dev_prefix = services.dev_oidc.as_ref().map(|(p, _)| p.clone());
     let dev = services.dev_oidc.map(|(_, r)| r);
     let (log, ct, ca) = (services.log, services.ct, services.ca);
-    let dispatch = tower::service_fn(move |request: Request| {
-        let chosen = match target(request.uri().path(), dev_prefix.as_deref()) {
+    let limits = Arc::new(services.limits);
+    let dispatch = tower::service_fn(move |mut request: Request| {
+        let to = target(request.uri().path(), dev_prefix.as_deref());
+        let admitted = limits.admit(to, &mut request);
+        let chosen = match to {
             Target::Service(Component::Log) => log.clone().ok_or(Component::Log),
             Target::Service(Component::Ct) => ct.clone().ok_or(Component::Ct),
             Target::Service(Component::Ca) => ca.clone().ok_or(Component::Ca),
             Target::DevOidc => dev.clone().ok_or(Component::Ca),
         };
         async move {
+            if let Err(limited) = admitted {
+                return Ok(limited);
+            }
             match chosen {
                 Ok(service) => service.oneshot(request).await,
                 Err(missing) => Ok::<_, Infallible>(not_served(missing)),
@@ -121,15 +184,24 @@ pub fn router(services: Services, telemetry: Arc<Telemetry>) -> Router {
         }
     });
     let http = Arc::clone(&telemetry.http);
-    Router::new()
+    let mut router = Router::new()
         .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz).with_state(ready))
-        .route("/metrics", get(telemetry::metrics).with_state(telemetry))
+        .route("/readyz", get(readyz).with_state(ready));
+    if with_metrics {
+        router = router.route("/metrics", get(telemetry::metrics).with_state(telemetry));
+    }
+    router
         .fallback_service(dispatch)
         .layer(axum::middleware::from_fn_with_state(
             http,
             telemetry::http::track,
         ))
+}
+
+/// The router of the separate metrics listener (`server.metrics_listen`): `/metrics` and
+/// nothing else, so the port can be opened to the monitoring network alone.
+pub fn metrics_router(telemetry: Arc<Telemetry>) -> Router {
+    Router::new().route("/metrics", get(telemetry::metrics).with_state(telemetry))
 }
 
 /// 404 for a path of a service this process was not started with (`serve log` asked for a

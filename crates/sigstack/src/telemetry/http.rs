@@ -10,28 +10,18 @@
 //! routes (`/healthz`, `/readyz`, `/metrics`) have it on the request.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderName, HeaderValue, Method};
+use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
-use ring::rand::{SecureRandom as _, SystemRandom};
+use sigstack_http::request_id::{self, REQUEST_ID};
+use sigstack_http::route::{method_label, route_label};
 use tracing::Instrument as _;
 
 use super::text::{HistogramData, Scrape};
-
-/// The request ID header, in and out.
-pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-
-/// Longest client-supplied request ID we keep.
-const MAX_REQUEST_ID_LEN: usize = 128;
-
-/// Route label of requests no router matched (unknown paths: their raw paths would be
-/// unbounded).
-pub const UNMATCHED: &str = "unmatched";
 
 /// Upper bounds of the latency buckets, seconds: from a cached read to a slow batch.
 const BOUNDS: [f64; 14] = [
@@ -92,12 +82,7 @@ pub async fn track(
     request: Request,
     next: Next,
 ) -> Response {
-    let id = request
-        .headers()
-        .get(&REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| is_sane(v))
-        .map_or_else(fresh_id, str::to_owned);
+    let id = request_id::of(request.headers());
     let method = method_label(request.method());
     let outer_route = request.extensions().get::<MatchedPath>().cloned();
     let span = tracing::info_span!(
@@ -110,9 +95,7 @@ pub async fn track(
     let mut response = next.run(request).instrument(span.clone()).await;
     let elapsed = started.elapsed();
     let status = response.status().as_u16();
-    let route = outer_route
-        .or_else(|| response.extensions().get::<MatchedPath>().cloned())
-        .map_or_else(|| UNMATCHED.to_owned(), |m| route_label(m.as_str()));
+    let route = route_label(outer_route.as_ref(), &response);
     span.in_scope(|| {
         tracing::debug!(
             status,
@@ -128,79 +111,9 @@ pub async fn track(
     response
 }
 
-/// A client's request ID is kept only if it is short and made of token characters, so it
-/// cannot forge log fields or response headers.
-fn is_sane(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= MAX_REQUEST_ID_LEN
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
-}
-
-/// A process-unique ID: 64 random bits drawn once at start-up, then a counter, in hex. IDs
-/// only have to tell requests apart (they are not secrets), and a system-RNG call per request
-/// was a syscall on every request's path.
-fn fresh_id() -> String {
-    static PREFIX: OnceLock<u64> = OnceLock::new();
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let prefix = *PREFIX.get_or_init(|| {
-        let mut bytes = [0u8; 8];
-        if SystemRandom::new().fill(&mut bytes).is_err() {
-            let nanos = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos());
-            bytes = (nanos as u64).to_be_bytes();
-        }
-        u64::from_be_bytes(bytes)
-    });
-    format!("{prefix:016x}{:016x}", NEXT.fetch_add(1, Ordering::Relaxed))
-}
-
-/// The methods we serve get their own label; anything else is `other` (bounded labels).
-fn method_label(m: &Method) -> &'static str {
-    match *m {
-        Method::GET => "GET",
-        Method::POST => "POST",
-        Method::HEAD => "HEAD",
-        Method::OPTIONS => "OPTIONS",
-        Method::PUT => "PUT",
-        Method::DELETE => "DELETE",
-        Method::PATCH => "PATCH",
-        _ => "other",
-    }
-}
-
-/// Rekor registers every route with and without a trailing slash; both are one route.
-fn route_label(template: &str) -> String {
-    match template.strip_suffix('/') {
-        Some(trimmed) if !trimmed.is_empty() => trimmed.to_owned(),
-        _ => template.to_owned(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn request_ids_and_labels() {
-        assert!(is_sane("abc-123_x.y:z"));
-        assert!(!is_sane(""));
-        assert!(!is_sane("a b"));
-        assert!(!is_sane("a\"b"));
-        assert!(!is_sane(&"a".repeat(129)));
-        let id = fresh_id();
-        assert_eq!(id.len(), 32);
-        assert!(is_sane(&id));
-        assert_ne!(fresh_id(), id);
-        assert_eq!(route_label("/api/v1/log/entries/"), "/api/v1/log/entries");
-        assert_eq!(route_label("/"), "/");
-        assert_eq!(
-            method_label(&Method::from_bytes(b"BREW").unwrap_or(Method::GET)),
-            "other"
-        );
-    }
 
     #[test]
     fn latencies_fall_in_their_bucket() {

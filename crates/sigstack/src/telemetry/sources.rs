@@ -181,6 +181,81 @@ impl Source for CaSource {
     }
 }
 
+/// One listener's connection counters (`listener="public"` or `"metrics"`).
+pub struct ServeSource {
+    /// The label.
+    pub listener: &'static str,
+    /// What its serve loop counts.
+    pub stats: Arc<sigstack_http::ServeStats>,
+}
+
+impl Source for ServeSource {
+    fn collect(&self, scrape: &mut Scrape) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let s = &self.stats;
+        let listener = [("listener", self.listener)];
+        scrape.counter(
+            "sigstack_http_connections_accepted_total",
+            "Connections accepted.",
+            &listener,
+            s.accepted.load(Relaxed),
+        );
+        scrape.gauge(
+            "sigstack_http_connections_open",
+            "Connections open now.",
+            &listener,
+            s.open.load(Relaxed) as f64,
+        );
+        for (reason, n) in [
+            ("header_timeout", s.header_timeouts.load(Relaxed)),
+            ("idle", s.idle_closed.load(Relaxed)),
+        ] {
+            scrape.counter(
+                "sigstack_http_connections_closed_total",
+                "Connections the server closed: a request head that did not arrive within server.header_read_timeout_secs, or idle past server.idle_timeout_secs.",
+                &[("listener", self.listener), ("reason", reason)],
+                n,
+            );
+        }
+        scrape.counter(
+            "sigstack_http_accept_paused_total",
+            "Times the listener stopped accepting because server.max_connections were open.",
+            &listener,
+            s.at_capacity.load(Relaxed),
+        );
+    }
+}
+
+/// Requests refused by each rate limit, by scope (`ca_address`, `ca_identity`,
+/// `log_write_address`, `ct_write_address`).
+#[derive(Default)]
+pub struct RateLimitSource {
+    scopes: Vec<(&'static str, LimitedCount)>,
+}
+
+/// Reads one limit's refusal counter.
+type LimitedCount = Box<dyn Fn() -> u64 + Send + Sync>;
+
+impl RateLimitSource {
+    /// Counts `scope` by reading `limited`.
+    pub fn add(&mut self, scope: &'static str, limited: impl Fn() -> u64 + Send + Sync + 'static) {
+        self.scopes.push((scope, Box::new(limited)));
+    }
+}
+
+impl Source for RateLimitSource {
+    fn collect(&self, scrape: &mut Scrape) {
+        for (scope, limited) in &self.scopes {
+            scrape.counter(
+                "sigstack_rate_limited_total",
+                "Requests answered 429 by a rate limit ([limits]), by scope.",
+                &[("scope", scope)],
+                limited(),
+            );
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

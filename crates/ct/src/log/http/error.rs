@@ -27,10 +27,22 @@ impl CtError {
             | CtError::PoisonInFinalCertificate
             | CtError::OutOfRange(_) => StatusCode::BAD_REQUEST,
             CtError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            CtError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             CtError::NotFound(_) => StatusCode::NOT_FOUND,
             CtError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             CtError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             CtError::Config(_) | CtError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl From<sigstack_http::BodyError> for CtError {
+    fn from(e: sigstack_http::BodyError) -> Self {
+        match e {
+            sigstack_http::BodyError::TooLarge { limit } => CtError::PayloadTooLarge { limit },
+            unreadable @ sigstack_http::BodyError::Unreadable(_) => {
+                CtError::BadRequest(unreadable.to_string())
+            }
         }
     }
 }
@@ -62,6 +74,10 @@ impl IntoResponse for CtError {
         match &self {
             CtError::Unavailable(_) => {
                 headers.insert(RETRY_AFTER, HeaderValue::from_static("1"));
+            }
+            CtError::RateLimited { retry_after } => {
+                let secs = sigstack_http::ratelimit::retry_after_secs(*retry_after);
+                headers.insert(RETRY_AFTER, HeaderValue::from(secs));
             }
             CtError::MethodNotAllowed { allowed } => {
                 headers.insert(ALLOW, HeaderValue::from_static(allowed));

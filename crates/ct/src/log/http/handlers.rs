@@ -12,9 +12,10 @@ use base64::Engine as _;
 use serde::Serialize;
 use sigstack_ledger::store::Store;
 
-use super::params::{chain_from_json, read_limited, Query};
+use super::params::{chain_from_json, Query};
 use crate::log::{CtError, CtLog};
 use crate::SignedCertificateTimestamp;
+use sigstack_http::read_limited;
 
 type Log<S> = State<Arc<CtLog<S>>>;
 

@@ -10,10 +10,7 @@ mod handlers;
 mod params;
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use axum::extract::{MatchedPath, Request, State};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, MethodRouter};
 use axum::Router;
@@ -62,22 +59,24 @@ pub fn router<S: Store>(log: Arc<CtLog<S>>) -> Router {
     }
     router
         .with_state(log)
-        .route_layer(axum::middleware::from_fn_with_state(timeout, bounded))
+        .route_layer(axum::middleware::from_fn_with_state(
+            sigstack_http::Bound {
+                timeout,
+                on_timeout: timed_out,
+            },
+            sigstack_http::bounded,
+        ))
 }
 
-/// Answers 503 with `Retry-After` when a request takes longer than `timeout`. A cancelled
-/// add may still be logged; the client's retry then gets that entry's SCT.
-///
-/// Also copies the matched route template into the response's extensions, so a server
-/// embedding this router can label request metrics by route rather than by raw path.
-async fn bounded(State(timeout): State<Duration>, request: Request, next: Next) -> Response {
-    let matched = request.extensions().get::<MatchedPath>().cloned();
-    let mut response = match tokio::time::timeout(timeout, next.run(request)).await {
-        Ok(response) => response,
-        Err(_) => CtError::Unavailable("the request timed out, retry later").into_response(),
-    };
-    if let Some(matched) = matched {
-        response.extensions_mut().insert(matched);
-    }
-    response
+/// The CT log's answer to a client over its rate limit (429 with `Retry-After`), for a
+/// server that applies limits in front of [`router`].
+pub fn rate_limited(retry_after: std::time::Duration) -> Response {
+    CtError::RateLimited { retry_after }.into_response()
+}
+
+/// The answer when a request takes longer than the configured timeout: 503 with
+/// `Retry-After`. A cancelled add may still be logged; the client's retry then gets that
+/// entry's SCT.
+fn timed_out() -> Response {
+    CtError::Unavailable("the request timed out, retry later").into_response()
 }

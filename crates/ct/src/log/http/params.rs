@@ -1,39 +1,11 @@
-//! Request parsing: the bounded JSON body of the add endpoints and the query parameters of
-//! the read endpoints, each failure a 400 (or 413) that names the parameter.
+//! Request parsing: the JSON body of the add endpoints (read under the size limit by
+//! `sigstack_http::read_limited`) and the query parameters of the read endpoints, each
+//! failure a 400 that names the parameter.
 
-use axum::body::Body;
-use axum::http::header::CONTENT_LENGTH;
-use axum::http::HeaderMap;
 use base64::Engine as _;
-use http_body_util::{BodyExt as _, LengthLimitError, Limited};
 use serde::Deserialize;
 
 use crate::log::CtError;
-
-/// Reads the whole body, refusing more than `limit` bytes (up front from `Content-Length`,
-/// and while reading, so an oversized body is never buffered).
-pub(crate) async fn read_limited(
-    headers: &HeaderMap,
-    body: Body,
-    limit: usize,
-) -> Result<Vec<u8>, CtError> {
-    let declared = headers
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
-        return Err(CtError::PayloadTooLarge { limit });
-    }
-    match Limited::new(body, limit).collect().await {
-        Ok(collected) => Ok(collected.to_bytes().to_vec()),
-        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => {
-            Err(CtError::PayloadTooLarge { limit })
-        }
-        Err(e) => Err(CtError::BadRequest(format!(
-            "the request body could not be read: {e}"
-        ))),
-    }
-}
 
 /// RFC 6962 §4.1 `{"chain":[base64 DER, …]}`; unknown members are ignored.
 #[derive(Deserialize)]
