@@ -111,6 +111,7 @@ pub async fn run(mut args: ServeArgs) -> Result<()> {
         dev,
         ct_api: components.contains(&Component::Ct),
         listen,
+        tuf: (dir.to_owned(), config.clone()),
     };
     with_store(&url, Schema::MigrateSqlite, server).await
 }
@@ -196,6 +197,8 @@ struct Server {
     /// Whether the CT log's own API is served (component `ct`), not only used by the CA.
     ct_api: bool,
     listen: SocketAddr,
+    /// The data directory and its configuration, for the TUF repository (served when it exists).
+    tuf: (std::path::PathBuf, Config),
 }
 
 impl StoreTask for Server {
@@ -320,6 +323,7 @@ impl StoreTask for Server {
         if let Some(dev) = self.dev {
             services.dev_oidc = Some(dev_oidc::routes(&dev));
         }
+        services.tuf = crate::tuf::serve::start(&self.tuf.0, &self.tuf.1)?;
 
         let addr = listener.local_addr().unwrap_or(self.listen);
         info!(%addr, "listening");

@@ -55,6 +55,8 @@ pub struct Services {
     pub dev_oidc: Option<(String, Router)>,
     /// What `/readyz` checks, by name.
     pub ready: Vec<(&'static str, Arc<dyn Ready>)>,
+    /// The TUF repository's `/tuf/…` routes (`crate::tuf::serve`).
+    pub tuf: Option<Router>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,6 +106,7 @@ pub fn router(services: Services, telemetry: Arc<Telemetry>) -> Router {
     let dev_prefix = services.dev_oidc.as_ref().map(|(p, _)| p.clone());
     let dev = services.dev_oidc.map(|(_, r)| r);
     let (log, ct, ca) = (services.log, services.ct, services.ca);
+    let tuf = services.tuf.unwrap_or_default();
     let dispatch = tower::service_fn(move |request: Request| {
         let chosen = match target(request.uri().path(), dev_prefix.as_deref()) {
             Target::Service(Component::Log) => log.clone().ok_or(Component::Log),
@@ -123,6 +126,7 @@ pub fn router(services: Services, telemetry: Arc<Telemetry>) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz).with_state(ready))
         .route("/metrics", get(telemetry::metrics).with_state(telemetry))
+        .merge(tuf)
         .fallback_service(dispatch)
         .layer(axum::middleware::from_fn_with_state(
             http,

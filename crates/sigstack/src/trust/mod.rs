@@ -65,36 +65,17 @@ pub fn run(args: &TrustRootArgs) -> Result<()> {
 /// Writes the trust material of the data directory `dir` for clients reaching it at `base`
 /// into `out` (created if missing; files replaced).
 pub fn write(dir: &Path, config: &Config, base: &str, out: &Path) -> Result<()> {
-    let instance = instance(dir, config, base)?;
+    let docs = documents(dir, config, base)?;
 
     fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let out = fs::canonicalize(out).with_context(|| format!("cannot resolve {}", out.display()))?;
-    let pretty = |v: serde_json::Value| format!("{v:#}\n");
-    let chain_pem: String = instance
-        .ca
-        .chain_der
-        .iter()
-        .map(|der| keys::pem_encode("CERTIFICATE", der))
-        .collect();
     let written = [
-        (files::TRUSTED_ROOT, pretty(json::trusted_root(&instance))),
-        (
-            files::SIGNING_CONFIG,
-            pretty(json::signing_config(&instance)),
-        ),
-        (
-            files::CLIENT_TRUST_CONFIG,
-            pretty(json::client_trust_config(&instance)),
-        ),
-        (files::CA_CHAIN, chain_pem),
-        (
-            files::CT_KEY,
-            keys::pem_encode("PUBLIC KEY", &instance.ctlog.spki_der),
-        ),
-        (
-            files::REKOR_KEY,
-            keys::pem_encode("PUBLIC KEY", &instance.tlog.spki_der),
-        ),
+        (files::TRUSTED_ROOT, docs.trusted_root),
+        (files::SIGNING_CONFIG, docs.signing_config),
+        (files::CLIENT_TRUST_CONFIG, docs.client_trust_config),
+        (files::CA_CHAIN, docs.ca_chain),
+        (files::CT_KEY, docs.ct_key),
+        (files::REKOR_KEY, docs.rekor_key),
         (files::COSIGN_ENV, cosign_env(&out, base)),
     ];
     for (name, text) in &written {
@@ -108,6 +89,43 @@ pub fn write(dir: &Path, config: &Config, base: &str, out: &Path) -> Result<()> 
         out.join(files::CLIENT_TRUST_CONFIG).display()
     );
     Ok(())
+}
+
+/// The public documents of an instance. `trust-root` writes them and the TUF repository
+/// publishes them as targets, both from this one function, so the two never differ.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Documents {
+    /// The TrustedRoot JSON.
+    pub trusted_root: String,
+    /// The SigningConfig v0.2 JSON.
+    pub signing_config: String,
+    /// sigstore-python's ClientTrustConfig JSON.
+    pub client_trust_config: String,
+    /// The CA chain as PEM, issuing certificate first, root last.
+    pub ca_chain: String,
+    /// The CT log's public key, PEM.
+    pub ct_key: String,
+    /// The Rekor log's public key, PEM.
+    pub rekor_key: String,
+}
+
+/// The documents clients reaching the data directory `dir` at `base` need.
+pub fn documents(dir: &Path, config: &Config, base: &str) -> Result<Documents> {
+    let instance = instance(dir, config, base)?;
+    let pretty = |v: serde_json::Value| format!("{v:#}\n");
+    Ok(Documents {
+        trusted_root: pretty(json::trusted_root(&instance)),
+        signing_config: pretty(json::signing_config(&instance)),
+        client_trust_config: pretty(json::client_trust_config(&instance)),
+        ca_chain: instance
+            .ca
+            .chain_der
+            .iter()
+            .map(|der| keys::pem_encode("CERTIFICATE", der))
+            .collect(),
+        ct_key: keys::pem_encode("PUBLIC KEY", &instance.ctlog.spki_der),
+        rekor_key: keys::pem_encode("PUBLIC KEY", &instance.tlog.spki_der),
+    })
 }
 
 /// Gathers the public material of the data directory.
