@@ -88,6 +88,10 @@ check_refused "…nor hidden files (/tuf/.lock)" "404" \
 
 # --- published = what trust-root writes ---------------------------------------------------
 check "sigstack trust-root" "$SIGSTACK" trust-root --data-dir "$data" --out "$WORK/trust"
+check "trust-root wrote tuf-root.json (= 1.root.json)" cmp "$WORK/trust/tuf-root.json" "$root_json"
+check_grep "cosign initialize with nothing but cosign.env (COSIGN_MIRROR, COSIGN_ROOT)" \
+  "\"remote\": \"$mirror\"" env TUF_ROOT="$WORK/home/env-cosign" \
+  bash -c "set -a; . '$WORK/trust/cosign.env'; exec cosign initialize"
 for pair in trusted_root.json:trusted_root.json signing_config.json:signing_config.v0.2.json \
   ctfe.pub:ctfe.pub rekor.pub:rekor.pub ca-chain.pem:fulcio_v1.crt.pem; do
   local_name="${pair%%:*}" target="${pair#*:}"
