@@ -274,3 +274,31 @@ async fn a_root_signed_below_threshold_is_refused_by_clients() {
     assert!(format!("{err:#}").contains("hreshold"), "{err:#}");
     let _ = fs::remove_dir_all(dir);
 }
+
+#[tokio::test]
+async fn a_failed_signing_leaves_the_published_repository_as_it_was() {
+    let (dir, layout, _) = repository("failed", now()).await;
+    let before = versions(&layout);
+    // The timestamp key is gone (a broken disk, a wrong mount): signing new targets fails.
+    fs::remove_file(layout.online_key("timestamp").path).unwrap();
+    let changed = repo::targets(&documents("two"), "http://sigstack.test");
+    let err = repo::publish(&layout, &changed, &LIFETIMES, now())
+        .await
+        .unwrap_err();
+    assert!(format!("{err:#}").contains("timestamp"), "{err:#}");
+    assert_eq!(versions(&layout), before);
+    assert!(!layout.repository.join("2.targets.json").exists());
+    let client = client_load(&layout, &temp_dir("failed-client"))
+        .await
+        .unwrap();
+    let bytes = client
+        .read_target(&tough::TargetName::new("trusted_root.json").unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .into_vec()
+        .await
+        .unwrap();
+    assert_eq!(bytes, documents("one").trusted_root.as_bytes());
+    let _ = fs::remove_dir_all(dir);
+}
