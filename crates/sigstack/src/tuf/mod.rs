@@ -264,6 +264,14 @@ fn status(dir: &Path) -> Result<()> {
         "root.json       version {} expires {}",
         root.version, root.expires
     );
+    let lifetimes = Lifetimes::from_config(&config)?;
+    if root.expires.as_second() - (now() as i64) < lifetimes.metadata as i64 {
+        println!(
+            "warning: root.json expires within the targets lifetime: sign a new root with the \
+             offline keys (`sigstack tuf rotate-root`) before {}",
+            root.expires
+        );
+    }
     if let Some((ts, snap, targets)) = &published.top {
         println!(
             "targets.json    version {} expires {}",
@@ -292,7 +300,6 @@ fn status(dir: &Path) -> Result<()> {
         );
     }
     let wanted = repo::current_targets(&dir, &config)?;
-    let lifetimes = Lifetimes::from_config(&config)?;
     match repo::plan(&published, &wanted, &lifetimes, now()) {
         Action::Nothing => println!("up to date"),
         Action::Timestamp => {
