@@ -75,6 +75,37 @@ pub enum TufCommand {
     /// Publish a new root (version + 1) listing `--key`s, signed by them and by enough
     /// `--sign-with` keys of the current root. A `--key` file that does not exist is created.
     RotateRoot(TufRotateRootArgs),
+    /// Stage the next root with more root keys (created when their file does not exist) and
+    /// optionally a new threshold; it is published once enough keys have run `tuf sign`.
+    AddKey(TufAddKeyArgs),
+    /// Sign the staged root with one root key (current or new); publishes it when both the
+    /// current root's threshold and its own are met.
+    Sign(TufSignArgs),
+}
+
+/// `sigstack tuf add-key`.
+#[derive(Debug, Args)]
+pub struct TufAddKeyArgs {
+    /// The directory `sigstack init` made.
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: PathBuf,
+    /// A root key to add (repeat; created when the file does not exist).
+    #[arg(long, value_name = "FILE", required = true)]
+    pub key: Vec<PathBuf>,
+    /// The new root threshold [default: the current one].
+    #[arg(long, value_name = "N")]
+    pub threshold: Option<u64>,
+}
+
+/// `sigstack tuf sign`.
+#[derive(Debug, Args)]
+pub struct TufSignArgs {
+    /// The directory `sigstack init` made.
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: PathBuf,
+    /// The root key to sign with.
+    #[arg(long, value_name = "FILE")]
+    pub key: PathBuf,
 }
 
 /// `sigstack tuf init`.

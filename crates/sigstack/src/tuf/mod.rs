@@ -27,7 +27,9 @@ use anyhow::{bail, ensure, Context as _, Result};
 
 use self::keys::FileKey;
 use self::repo::{Action, Published};
-use crate::cli::{TufCommand, TufExportArgs, TufInitArgs, TufRotateRootArgs};
+use crate::cli::{
+    TufAddKeyArgs, TufCommand, TufExportArgs, TufInitArgs, TufRotateRootArgs, TufSignArgs,
+};
 use crate::config::{absolute_data_dir, Config};
 
 /// Root keys `init` creates, and how many must sign a new root.
@@ -199,6 +201,8 @@ pub fn run(command: &TufCommand) -> Result<()> {
         TufCommand::Publish(args) => publish_now(&args.data_dir),
         TufCommand::Export(args) => export(args),
         TufCommand::RotateRoot(args) => rotate_root(args),
+        TufCommand::AddKey(args) => add_key(args),
+        TufCommand::Sign(args) => sign(args),
     }
 }
 
@@ -370,6 +374,51 @@ fn copy_dir(from: &Path, to: &Path) -> Result<()> {
     }
     for (path, target) in later {
         fs::copy(&path, &target).with_context(|| format!("cannot copy to {}", target.display()))?;
+    }
+    Ok(())
+}
+
+fn add_key(args: &TufAddKeyArgs) -> Result<()> {
+    let (dir, config, layout) = load(&args.data_dir)?;
+    require(&layout, &dir)?;
+    let lifetimes = Lifetimes::from_config(&config)?;
+    let mut keys = Vec::new();
+    for path in &args.key {
+        keys.push(key_file(
+            FileKey { path: path.clone() },
+            "TUF root key to add",
+        )?);
+    }
+    let version = repo::stage_root(&layout, &keys, args.threshold, &lifetimes, now())?;
+    println!(
+        "staged root version {version} in {}: sign it with `sigstack tuf sign --data-dir {} \
+         --key FILE`, once per key, until it is published",
+        repo::staged_root_path(&layout).display(),
+        args.data_dir.display()
+    );
+    Ok(())
+}
+
+fn sign(args: &TufSignArgs) -> Result<()> {
+    let (dir, _, layout) = load(&args.data_dir)?;
+    require(&layout, &dir)?;
+    let key = FileKey {
+        path: args.key.clone(),
+    };
+    match block_on(repo::sign_staged(&layout, &key))?? {
+        repo::SignOutcome::Published(version) => println!(
+            "published {}/{version}.root.json",
+            layout.repository.display()
+        ),
+        repo::SignOutcome::Pending {
+            old,
+            old_threshold,
+            new,
+            new_threshold,
+        } => println!(
+            "signed; not yet published: {old} of {old_threshold} signatures by the current \
+             root's keys, {new} of {new_threshold} by the staged root's"
+        ),
     }
     Ok(())
 }

@@ -327,6 +327,158 @@ pub async fn rotate_root(
     Ok(version.get())
 }
 
+/// Where a root waiting for signatures is kept (outside the served directory).
+pub fn staged_root_path(layout: &Layout) -> PathBuf {
+    layout.tuf_dir.join("staged-root.json")
+}
+
+/// Stages root version + 1: the current root with `add` in its root role and, if given, a
+/// new root `threshold`; no signatures yet (see [`sign_staged`]). One staged root at a time.
+pub fn stage_root(
+    layout: &Layout,
+    add: &[FileKey],
+    threshold: Option<u64>,
+    lifetimes: &Lifetimes,
+    now: u64,
+) -> Result<u64> {
+    let _lock = lock(layout)?;
+    let staged = staged_root_path(layout);
+    ensure!(
+        !staged.exists(),
+        "a root is already staged in {}: sign it (`sigstack tuf sign`) or delete it",
+        staged.display()
+    );
+    let mut root = Published::read(layout)?.root.signed;
+    root.version = root
+        .version
+        .checked_add(1)
+        .context("root version overflow")?;
+    root.expires = expiry(now, lifetimes.root)?;
+    let role = root
+        .roles
+        .get_mut(&RoleType::Root)
+        .context("the current root lists no root role")?;
+    for key in add {
+        let (id, public) = key.public()?;
+        if !role.keyids.contains(&id) {
+            role.keyids.push(id.clone());
+        }
+        root.keys.insert(id, public);
+    }
+    if let Some(t) = threshold {
+        role.threshold = NonZeroU64::new(t).context("a threshold of 0 is always met")?;
+    }
+    ensure!(
+        role.threshold.get() <= role.keyids.len() as u64,
+        "a root threshold of {} with {} root keys can never be met",
+        role.threshold,
+        role.keyids.len()
+    );
+    let version = root.version.get();
+    let unsigned = Signed {
+        signed: root,
+        signatures: Vec::new(),
+    };
+    replace(&staged, &pretty(&unsigned)?)?;
+    Ok(version)
+}
+
+/// What [`sign_staged`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignOutcome {
+    /// Signed; still short of a threshold: valid signatures by the current root's keys and
+    /// by the staged root's own, and the thresholds.
+    Pending {
+        /// Signatures by keys of the current root.
+        old: usize,
+        /// Its threshold.
+        old_threshold: u64,
+        /// Signatures by keys of the staged root.
+        new: usize,
+        /// Its threshold.
+        new_threshold: u64,
+    },
+    /// Both thresholds met: published as this version.
+    Published(u64),
+}
+
+/// Adds `key`'s signature to the staged root, and publishes it once tough verifies it under
+/// both the current root and itself (what a client checks when it updates).
+pub async fn sign_staged(layout: &Layout, key: &FileKey) -> Result<SignOutcome> {
+    let _lock = lock(layout)?;
+    let path = staged_root_path(layout);
+    ensure!(
+        path.exists(),
+        "no root is staged: `sigstack tuf add-key` stages one"
+    );
+    let current = Published::read(layout)?.root.signed;
+    let mut staged: Signed<Root> = read_json(&path)?;
+    ensure!(
+        Some(staged.signed.version) == current.version.checked_add(1),
+        "{} is version {} but the repository is at root version {}: delete it and stage again",
+        path.display(),
+        staged.signed.version,
+        current.version
+    );
+    let (id, _) = key.public()?;
+    let ids = |root: &Root| {
+        root.roles
+            .get(&RoleType::Root)
+            .map(|r| r.keyids.clone())
+            .unwrap_or_default()
+    };
+    let (old_ids, new_ids) = (ids(&current), ids(&staged.signed));
+    let holder = if new_ids.contains(&id) {
+        staged.signed.clone()
+    } else if old_ids.contains(&id) {
+        current.clone()
+    } else {
+        bail!(
+            "{} is not a root key of the current or the staged root",
+            key.path.display()
+        );
+    };
+    let signed = SignedRole::new(
+        staged.signed.clone(),
+        &KeyHolder::Root(holder),
+        &sources(std::slice::from_ref(key)),
+        &SystemRandom::new(),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("signing the staged root: {e}"))?;
+    for sig in &signed.signed().signatures {
+        staged.signatures.retain(|s| s.keyid != sig.keyid);
+        staged.signatures.push(sig.clone());
+    }
+    if current.verify_role(&staged).is_ok() && staged.signed.verify_role(&staged).is_ok() {
+        let version = staged.signed.version.get();
+        write_root(layout, version, &pretty(&staged)?)?;
+        fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
+        return Ok(SignOutcome::Published(version));
+    }
+    replace(&path, &pretty(&staged)?)?;
+    let count = |ids: &[tough::schema::decoded::Decoded<tough::schema::decoded::Hex>]| {
+        staged
+            .signatures
+            .iter()
+            .filter(|s| ids.contains(&s.keyid))
+            .count()
+    };
+    Ok(SignOutcome::Pending {
+        old: count(&old_ids),
+        old_threshold: role_threshold(&current, RoleType::Root)?,
+        new: count(&new_ids),
+        new_threshold: role_threshold(&staged.signed, RoleType::Root)?,
+    })
+}
+
+/// Metadata as tough writes it: pretty JSON and a final newline.
+fn pretty<T: serde::Serialize>(signed: &T) -> Result<Vec<u8>> {
+    let mut buffer = serde_json::to_vec_pretty(signed)?;
+    buffer.push(b'\n');
+    Ok(buffer)
+}
+
 fn role_threshold(root: &Root, role: RoleType) -> Result<u64> {
     Ok(root
         .roles

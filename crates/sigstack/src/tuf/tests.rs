@@ -302,3 +302,59 @@ async fn a_failed_signing_leaves_the_published_repository_as_it_was() {
     assert_eq!(bytes, documents("one").trusted_root.as_bytes());
     let _ = fs::remove_dir_all(dir);
 }
+
+#[tokio::test]
+async fn add_key_then_sign_publishes_only_when_both_thresholds_are_met() {
+    use super::repo::SignOutcome;
+
+    let at = now();
+    let (dir, layout, roots) = repository("addkey", at).await;
+    let client_state = temp_dir("addkey-client");
+    client_load(&layout, &client_state).await.unwrap();
+    let added = FileKey::generate(&layout.root_key(4).path).unwrap();
+    let version = repo::stage_root(
+        &layout,
+        std::slice::from_ref(&added),
+        Some(3),
+        &LIFETIMES,
+        at,
+    )
+    .unwrap();
+    assert_eq!(version, 2);
+    // A second staging would fork the next root.
+    assert!(repo::stage_root(&layout, &[], None, &LIFETIMES, at).is_err());
+
+    let stranger = FileKey::generate(&dir.join("stranger.pem")).unwrap();
+    let err = repo::sign_staged(&layout, &stranger).await.unwrap_err();
+    assert!(format!("{err:#}").contains("not a root key"), "{err:#}");
+
+    let pending = |old, new| SignOutcome::Pending {
+        old,
+        old_threshold: 2,
+        new,
+        new_threshold: 3,
+    };
+    assert_eq!(
+        repo::sign_staged(&layout, &roots[0]).await.unwrap(),
+        pending(1, 1)
+    );
+    assert_eq!(
+        repo::sign_staged(&layout, &added).await.unwrap(),
+        pending(1, 2)
+    );
+    // Signing twice with one key counts once.
+    assert_eq!(
+        repo::sign_staged(&layout, &added).await.unwrap(),
+        pending(1, 2)
+    );
+    assert!(!layout.repository.join("2.root.json").exists());
+    assert_eq!(
+        repo::sign_staged(&layout, &roots[1]).await.unwrap(),
+        SignOutcome::Published(2)
+    );
+    assert!(!repo::staged_root_path(&layout).exists());
+    let client = client_load(&layout, &client_state).await.unwrap();
+    let role = &client.root().signed.roles[&tough::schema::RoleType::Root];
+    assert_eq!((role.threshold.get(), role.keyids.len()), (3, 4));
+    let _ = fs::remove_dir_all(dir);
+}
