@@ -79,8 +79,13 @@ fi
 # --- served as a TUF mirror -------------------------------------------------------------
 check_grep "GET /tuf/1.root.json" '"_type": "root"' curl -fsS "$mirror/1.root.json"
 check_grep "GET /tuf/timestamp.json" '"_type": "timestamp"' curl -fsS "$mirror/timestamp.json"
-check_grep "GET /tuf/1.snapshot.json and 1.targets.json" '"_type": "targets"' \
-  curl -fsS "$mirror/1.targets.json"
+version_of() { python3 -c 'import json,sys; print(json.load(sys.stdin)["signed"]["meta"][sys.argv[1]]["version"])' "$1"; }
+snap_v="$(curl -fsS "$mirror/timestamp.json" | version_of snapshot.json || echo none)"
+check_grep "GET /tuf/N.snapshot.json (N from timestamp.json)" '"_type": "snapshot"' \
+  curl -fsS "$mirror/$snap_v.snapshot.json"
+targets_v="$(curl -fsS "$mirror/$snap_v.snapshot.json" | version_of targets.json || echo none)"
+check_grep "GET /tuf/N.targets.json (N from the snapshot)" '"_type": "targets"' \
+  curl -fsS "$mirror/$targets_v.targets.json"
 check_refused "keys are never served (/tuf/../keys/root-1.pem)" "404" \
   curl -fsS -o /dev/null -w '%{http_code}' --path-as-is "$mirror/../tuf/keys/root-1.pem"
 check_refused "…nor hidden files (/tuf/.lock)" "404" \

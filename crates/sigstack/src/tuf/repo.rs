@@ -11,7 +11,9 @@
 //!   versioned metadata first (new names, never rewritten), `timestamp.json` last, by rename.
 //!   A failure before that rename leaves the published repository as it was.
 //! - One publisher at a time: an exclusive lock on `tuf/.lock` (a second process waits).
-//! - Versions only grow, and only root keys (offline) can change `root.json`.
+//! - Versions only grow (targets, snapshot and timestamp versions are at least the signing
+//!   time in Unix seconds, so a restored backup does not go back), and only root keys
+//!   (offline) can change `root.json`.
 
 use std::collections::HashMap;
 use std::fs;
@@ -520,11 +522,15 @@ pub async fn publish(
     );
     let action = plan(&published, wanted, lifetimes, now);
     let keys = sources(&layout.online_keys());
+    // Versions are at least the signing time in Unix seconds, so a repository restored from
+    // an older backup still signs past whatever clients saw since (root versions, which
+    // clients walk one by one, stay sequential).
     let next = |v: Option<NonZeroU64>| -> Result<NonZeroU64> {
-        Ok(match v {
-            Some(v) => v.checked_add(1).context("version overflow")?,
-            None => NonZeroU64::MIN,
-        })
+        let after = match v {
+            Some(v) => v.get().checked_add(1).context("version overflow")?,
+            None => 1,
+        };
+        NonZeroU64::new(after.max(now)).context("version 0")
     };
     match action {
         Action::Nothing => {}

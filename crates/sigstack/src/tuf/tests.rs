@@ -122,13 +122,14 @@ async fn created_repository_publishes_the_trust_documents_to_clients() {
     let ctfe = &client.targets().signed.targets[&tough::TargetName::new("ctfe.pub").unwrap()];
     assert_eq!(ctfe.custom["sigstore"]["usage"], "CTFE");
     assert!(client.root().signed.consistent_snapshot);
+    let (_, snapshot, targets) = versions(&layout);
     for file in [
-        "1.root.json",
-        "1.targets.json",
-        "1.snapshot.json",
-        "timestamp.json",
+        "1.root.json".to_owned(),
+        format!("{targets}.targets.json"),
+        format!("{snapshot}.snapshot.json"),
+        "timestamp.json".to_owned(),
     ] {
-        assert!(layout.repository.join(file).exists(), "{file}");
+        assert!(layout.repository.join(&file).exists(), "{file}");
     }
     let root = &client.root().signed.roles[&tough::schema::RoleType::Root];
     assert_eq!((root.threshold.get(), root.keyids.len()), (2, 3));
@@ -140,21 +141,22 @@ async fn resigning_renews_only_what_is_due() {
     let t0 = now() - 60;
     let (dir, layout, _) = repository("resign", t0).await;
     let wanted = repo::targets(&documents("one"), "http://sigstack.test");
-    assert_eq!(versions(&layout), (1, 1, 1));
+    let v0 = versions(&layout);
+    assert_eq!(v0, (t0, t0, t0), "versions start at the signing time");
 
     // Timestamp has 90 of 100 s left: nothing to do.
     let act = repo::publish(&layout, &wanted, &LIFETIMES, t0 + 10)
         .await
         .unwrap();
     assert_eq!(act, Action::Nothing);
-    assert_eq!(versions(&layout), (1, 1, 1));
+    assert_eq!(versions(&layout), v0);
 
     // Less than half left: a new timestamp over the same snapshot.
     let act = repo::publish(&layout, &wanted, &LIFETIMES, t0 + 55)
         .await
         .unwrap();
     assert_eq!(act, Action::Timestamp);
-    assert_eq!(versions(&layout), (2, 1, 1));
+    assert_eq!(versions(&layout), (t0 + 55, t0, t0));
     client_load(&layout, &temp_dir("resign-1")).await.unwrap();
 
     // New trust material: everything anew, and clients get the new bytes.
@@ -163,7 +165,7 @@ async fn resigning_renews_only_what_is_due() {
         .await
         .unwrap();
     assert_eq!(act, Action::All);
-    assert_eq!(versions(&layout), (3, 2, 2));
+    assert_eq!(versions(&layout), (t0 + 56, t0 + 56, t0 + 56));
     let client = client_load(&layout, &temp_dir("resign-2")).await.unwrap();
     let bytes = client
         .read_target(&tough::TargetName::new("trusted_root.json").unwrap())
@@ -180,7 +182,12 @@ async fn resigning_renews_only_what_is_due() {
         .await
         .unwrap();
     assert_eq!(act, Action::All);
-    assert_eq!(versions(&layout), (4, 3, 3));
+    let v = t0 + 656;
+    assert_eq!(versions(&layout), (v, v, v));
+    // Two signings in one second still count up.
+    let again = repo::targets(&documents("three"), "http://sigstack.test");
+    repo::publish(&layout, &again, &LIFETIMES, v).await.unwrap();
+    assert_eq!(versions(&layout), (v + 1, v + 1, v + 1));
     let _ = fs::remove_dir_all(dir);
 }
 
@@ -207,6 +214,8 @@ async fn a_rollback_to_an_older_timestamp_is_refused() {
     let t0 = now() - 10;
     let (dir, layout, _) = repository("rollback", t0).await;
     let old_timestamp = fs::read(layout.repository.join("timestamp.json")).unwrap();
+    let backup = dir.join("backup");
+    super::copy_dir(&layout.repository, &backup).unwrap();
     let wanted = repo::targets(&documents("two"), "http://sigstack.test");
     repo::publish(&layout, &wanted, &LIFETIMES, t0 + 1)
         .await
@@ -218,6 +227,17 @@ async fn a_rollback_to_an_older_timestamp_is_refused() {
     fs::write(layout.repository.join("timestamp.json"), old_timestamp).unwrap();
     let err = client_load(&layout, &client_state).await.unwrap_err();
     assert!(format!("{err:#}").contains("previously fetched"), "{err:#}");
+
+    // The operator restores the older backup of the whole repository: the next signing is
+    // versioned past what the client saw, so the client accepts it again.
+    fs::remove_dir_all(&layout.repository).unwrap();
+    super::copy_dir(&backup, &layout.repository).unwrap();
+    assert!(client_load(&layout, &client_state).await.is_err());
+    let act = repo::publish(&layout, &wanted, &LIFETIMES, now() + 2)
+        .await
+        .unwrap();
+    assert_eq!(act, Action::All);
+    client_load(&layout, &client_state).await.unwrap();
     let _ = fs::remove_dir_all(dir);
 }
 
@@ -287,7 +307,19 @@ async fn a_failed_signing_leaves_the_published_repository_as_it_was() {
         .unwrap_err();
     assert!(format!("{err:#}").contains("timestamp"), "{err:#}");
     assert_eq!(versions(&layout), before);
-    assert!(!layout.repository.join("2.targets.json").exists());
+    assert_eq!(
+        fs::read_dir(&layout.repository)
+            .unwrap()
+            .filter(|e| e
+                .as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .ends_with(".targets.json"))
+            .count(),
+        1,
+        "no new targets.json"
+    );
     let client = client_load(&layout, &temp_dir("failed-client"))
         .await
         .unwrap();
