@@ -30,6 +30,13 @@ fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// A client's state directory, inside the test's own (removed with it).
+fn client_dir(dir: &Path, name: &str) -> PathBuf {
+    let client = dir.join(name);
+    fs::create_dir_all(&client).unwrap();
+    client
+}
+
 fn documents(generation: &str) -> Documents {
     Documents {
         trusted_root: format!("{{\"generation\": \"{generation}\"}}\n"),
@@ -85,7 +92,7 @@ fn versions(layout: &Layout) -> (u64, u64, u64) {
 #[tokio::test]
 async fn created_repository_publishes_the_trust_documents_to_clients() {
     let (dir, layout, _) = repository("create", now()).await;
-    let client = client_load(&layout, &temp_dir("create-client"))
+    let client = client_load(&layout, &client_dir(&dir, "create-client"))
         .await
         .unwrap();
     let docs = documents("one");
@@ -157,7 +164,9 @@ async fn resigning_renews_only_what_is_due() {
         .unwrap();
     assert_eq!(act, Action::Timestamp);
     assert_eq!(versions(&layout), (t0 + 55, t0, t0));
-    client_load(&layout, &temp_dir("resign-1")).await.unwrap();
+    client_load(&layout, &client_dir(&dir, "resign-1"))
+        .await
+        .unwrap();
 
     // New trust material: everything anew, and clients get the new bytes.
     let changed = repo::targets(&documents("two"), "http://sigstack.test");
@@ -166,7 +175,9 @@ async fn resigning_renews_only_what_is_due() {
         .unwrap();
     assert_eq!(act, Action::All);
     assert_eq!(versions(&layout), (t0 + 56, t0 + 56, t0 + 56));
-    let client = client_load(&layout, &temp_dir("resign-2")).await.unwrap();
+    let client = client_load(&layout, &client_dir(&dir, "resign-2"))
+        .await
+        .unwrap();
     let bytes = client
         .read_target(&tough::TargetName::new("trusted_root.json").unwrap())
         .await
@@ -195,7 +206,7 @@ async fn resigning_renews_only_what_is_due() {
 async fn expired_metadata_from_a_stopped_signer_is_refused_then_renewed() {
     // Published 150 s ago with a 100 s timestamp: as if the server stopped re-signing.
     let (dir, layout, _) = repository("expired", now() - 150).await;
-    let err = client_load(&layout, &temp_dir("expired-1"))
+    let err = client_load(&layout, &client_dir(&dir, "expired-1"))
         .await
         .unwrap_err();
     assert!(format!("{err:#}").contains("xpired"), "{err:#}");
@@ -205,7 +216,9 @@ async fn expired_metadata_from_a_stopped_signer_is_refused_then_renewed() {
         .await
         .unwrap();
     assert_eq!(act, Action::Timestamp);
-    client_load(&layout, &temp_dir("expired-2")).await.unwrap();
+    client_load(&layout, &client_dir(&dir, "expired-2"))
+        .await
+        .unwrap();
     let _ = fs::remove_dir_all(dir);
 }
 
@@ -220,7 +233,7 @@ async fn a_rollback_to_an_older_timestamp_is_refused() {
     repo::publish(&layout, &wanted, &LIFETIMES, t0 + 1)
         .await
         .unwrap();
-    let client_state = temp_dir("rollback-client");
+    let client_state = client_dir(&dir, "rollback-client");
     client_load(&layout, &client_state).await.unwrap();
 
     // A mirror (or attacker) serves the older, still unexpired, validly signed timestamp.
@@ -245,7 +258,7 @@ async fn a_rollback_to_an_older_timestamp_is_refused() {
 async fn root_rotation_needs_the_old_threshold_and_clients_follow_it() {
     let at = now();
     let (dir, layout, roots) = repository("rotate", at).await;
-    let client_state = temp_dir("rotate-client");
+    let client_state = client_dir(&dir, "rotate-client");
     client_load(&layout, &client_state).await.unwrap();
     let new_keys: Vec<_> = (4..=6)
         .map(|n| FileKey::generate(&layout.root_key(n).path).unwrap())
@@ -288,7 +301,7 @@ async fn a_root_signed_below_threshold_is_refused_by_clients() {
     let parsed: Signed<Root> = serde_json::from_slice(signed.buffer()).unwrap();
     assert_eq!(parsed.signatures.len(), 1);
     fs::write(layout.repository.join("2.root.json"), signed.buffer()).unwrap();
-    let err = client_load(&layout, &temp_dir("below-client"))
+    let err = client_load(&layout, &client_dir(&dir, "below-client"))
         .await
         .unwrap_err();
     assert!(format!("{err:#}").contains("hreshold"), "{err:#}");
@@ -320,7 +333,7 @@ async fn a_failed_signing_leaves_the_published_repository_as_it_was() {
         1,
         "no new targets.json"
     );
-    let client = client_load(&layout, &temp_dir("failed-client"))
+    let client = client_load(&layout, &client_dir(&dir, "failed-client"))
         .await
         .unwrap();
     let bytes = client
@@ -341,7 +354,7 @@ async fn add_key_then_sign_publishes_only_when_both_thresholds_are_met() {
 
     let at = now();
     let (dir, layout, roots) = repository("addkey", at).await;
-    let client_state = temp_dir("addkey-client");
+    let client_state = client_dir(&dir, "addkey-client");
     client_load(&layout, &client_state).await.unwrap();
     let added = FileKey::generate(&layout.root_key(4).path).unwrap();
     let version = repo::stage_root(
