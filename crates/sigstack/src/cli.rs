@@ -56,6 +56,106 @@ pub enum Command {
     /// Log maintenance.
     #[command(subcommand)]
     Log(LogCommand),
+    /// The TUF repository served at /tuf/: create, check, re-sign, export, rotate the root.
+    #[command(subcommand)]
+    Tuf(TufCommand),
+}
+
+/// `sigstack tuf …`.
+#[derive(Debug, Subcommand)]
+pub enum TufCommand {
+    /// Create the TUF repository of an existing data directory (`init` does it for new ones).
+    Init(TufInitArgs),
+    /// Versions, expiry, keys, and a client-side check of the published repository.
+    Status(TufDirArgs),
+    /// Re-sign what is due now (`serve` does this by itself while it runs).
+    Publish(TufDirArgs),
+    /// Copy the repository (re-signed if due) into a directory for any static web server.
+    Export(TufExportArgs),
+    /// Publish a new root (version + 1) listing `--key`s, signed by them and by enough
+    /// `--sign-with` keys of the current root. A `--key` file that does not exist is created.
+    RotateRoot(TufRotateRootArgs),
+    /// Stage the next root with more root keys (created when their file does not exist) and
+    /// optionally a new threshold; it is published once enough keys have run `tuf sign`.
+    AddKey(TufAddKeyArgs),
+    /// Sign the staged root with one root key (current or new); publishes it when both the
+    /// current root's threshold and its own are met.
+    Sign(TufSignArgs),
+}
+
+/// `sigstack tuf add-key`.
+#[derive(Debug, Args)]
+pub struct TufAddKeyArgs {
+    /// The directory `sigstack init` made.
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: PathBuf,
+    /// A root key to add (repeat; created when the file does not exist).
+    #[arg(long, value_name = "FILE", required = true)]
+    pub key: Vec<PathBuf>,
+    /// The new root threshold [default: the current one].
+    #[arg(long, value_name = "N")]
+    pub threshold: Option<u64>,
+}
+
+/// `sigstack tuf sign`.
+#[derive(Debug, Args)]
+pub struct TufSignArgs {
+    /// The directory `sigstack init` made.
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: PathBuf,
+    /// The root key to sign with.
+    #[arg(long, value_name = "FILE")]
+    pub key: PathBuf,
+}
+
+/// `sigstack tuf init`.
+#[derive(Debug, Args)]
+pub struct TufInitArgs {
+    /// The directory `sigstack init` made.
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: PathBuf,
+    /// How many root keys to create.
+    #[arg(long, value_name = "N", default_value_t = crate::tuf::DEFAULT_ROOT_KEYS)]
+    pub root_keys: u64,
+    /// How many root keys must sign a root.
+    #[arg(long, value_name = "N", default_value_t = crate::tuf::DEFAULT_ROOT_THRESHOLD)]
+    pub root_threshold: u64,
+}
+
+/// `sigstack tuf status|publish`.
+#[derive(Debug, Args)]
+pub struct TufDirArgs {
+    /// The directory `sigstack init` made.
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: PathBuf,
+}
+
+/// `sigstack tuf export`.
+#[derive(Debug, Args)]
+pub struct TufExportArgs {
+    /// The directory `sigstack init` made.
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: PathBuf,
+    /// Where to copy the repository (the static server's `…/tuf` directory).
+    #[arg(long, value_name = "OUT")]
+    pub out: PathBuf,
+}
+
+/// `sigstack tuf rotate-root`.
+#[derive(Debug, Args)]
+pub struct TufRotateRootArgs {
+    /// The directory `sigstack init` made.
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: PathBuf,
+    /// A root key of the new root (repeat; created when the file does not exist).
+    #[arg(long, value_name = "FILE", required = true)]
+    pub key: Vec<PathBuf>,
+    /// How many of the new root keys must sign a root.
+    #[arg(long, value_name = "N")]
+    pub threshold: u64,
+    /// A key of the current root that signs the new one (repeat, up to its threshold).
+    #[arg(long, value_name = "FILE", required = true)]
+    pub sign_with: Vec<PathBuf>,
 }
 
 /// `sigstack init`.

@@ -53,6 +53,22 @@ pub struct Config {
     pub ct: Option<CtSection>,
     /// The development OIDC issuer (only after `init --dev-oidc`).
     pub dev_oidc: Option<DevOidcSection>,
+    /// The TUF repository's metadata lifetimes (see `crate::tuf`).
+    #[serde(default)]
+    pub tuf: TufSection,
+}
+
+/// `[tuf]`: how long the TUF repository's metadata stays valid. Every key is optional.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TufSection {
+    /// Lifetime of `timestamp.json`, in seconds [default: one day]: how long clients keep
+    /// trusting a repository whose server stopped re-signing it.
+    pub timestamp_lifetime_secs: Option<u64>,
+    /// Lifetime of `targets.json` and `snapshot.json`, in seconds [default: 30 days].
+    pub metadata_lifetime_secs: Option<u64>,
+    /// Lifetime of a new `root.json`, in seconds [default: one year].
+    pub root_lifetime_secs: Option<u64>,
 }
 
 /// `[log]`: what clients see in checkpoints and entry IDs. Changing either value on a log
@@ -275,6 +291,7 @@ impl Config {
             ca: None,
             ct: None,
             dev_oidc: None,
+            tuf: TufSection::default(),
         }
     }
 

@@ -58,6 +58,14 @@ pub fn run(args: &InitArgs) -> Result<()> {
         "wrote   {} (what clients need to trust {base})",
         out.display()
     );
+    // The TUF repository publishes the same documents, signed; it is created once (its
+    // keys are an identity too) and re-signed by `serve`.
+    crate::tuf::ensure(
+        &abs,
+        &config,
+        crate::tuf::DEFAULT_ROOT_KEYS,
+        crate::tuf::DEFAULT_ROOT_THRESHOLD,
+    )?;
 
     let ct = config.ct_section(dir)?;
     println!(

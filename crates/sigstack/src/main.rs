@@ -20,6 +20,7 @@ mod store;
 mod telemetry;
 mod time;
 mod trust;
+mod tuf;
 mod up;
 
 use std::path::Path;
@@ -75,6 +76,7 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }),
         Command::Log(LogCommand::Fsck(args)) => runtime()?.block_on(fsck::run(args)),
+        Command::Tuf(command) => tuf::run(&command),
     }
 }
 

@@ -124,6 +124,7 @@ pub async fn run(mut args: ServeArgs) -> Result<()> {
         metrics_listen,
         limits: config.connection_limits(),
         rates: RatePlan::from_config(&config)?,
+        tuf: (dir.to_owned(), config.clone()),
     };
     with_store(&url, Schema::MigrateSqlite, server).await
 }
@@ -215,6 +216,8 @@ struct Server {
     limits: ConnectionLimits,
     /// Rate limits.
     rates: RatePlan,
+    /// The data directory and its configuration, for the TUF repository (served when it exists).
+    tuf: (std::path::PathBuf, Config),
 }
 
 /// The rate limits `[limits]` asks for (`None`: that limit is off).
@@ -447,6 +450,7 @@ impl StoreTask for Server {
         if let Some(dev) = self.dev {
             services.dev_oidc = Some(dev_oidc::routes(&dev));
         }
+        services.tuf = crate::tuf::serve::start(&self.tuf.0, &self.tuf.1)?;
 
         telemetry.add(rate_source);
         let public_stats = Arc::new(ServeStats::default());

@@ -60,6 +60,8 @@ pub struct Services {
     pub ready: Vec<(&'static str, Arc<dyn Ready>)>,
     /// Per-address rate limits, applied before a request reaches its service.
     pub limits: AddressLimits,
+    /// The TUF repository's `/tuf/…` routes (`crate::tuf::serve`).
+    pub tuf: Option<Router>,
 }
 
 /// The per-address rate limits of the listener: certificate requests, and writes to each
@@ -163,6 +165,7 @@ pub fn router(services: Services, telemetry: Arc<Telemetry>, with_metrics: bool)
     let dev_prefix = services.dev_oidc.as_ref().map(|(p, _)| p.clone());
     let dev = services.dev_oidc.map(|(_, r)| r);
     let (log, ct, ca) = (services.log, services.ct, services.ca);
+    let tuf = services.tuf.unwrap_or_default();
     let limits = Arc::new(services.limits);
     let dispatch = tower::service_fn(move |mut request: Request| {
         let to = target(request.uri().path(), dev_prefix.as_deref());
@@ -186,7 +189,8 @@ pub fn router(services: Services, telemetry: Arc<Telemetry>, with_metrics: bool)
     let http = Arc::clone(&telemetry.http);
     let mut router = Router::new()
         .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz).with_state(ready));
+        .route("/readyz", get(readyz).with_state(ready))
+        .merge(tuf);
     if with_metrics {
         router = router.route("/metrics", get(telemetry::metrics).with_state(telemetry));
     }

@@ -10,6 +10,7 @@
 //! | `client_trust_config.json` | sigstore-python `--trust-config` |
 //! | `ca-chain.pem`, `ctfe.pub`, `rekor.pub` | cosign 2.5's `SIGSTORE_*` variables |
 //! | `cosign.env` | those variables with absolute paths, for `set -a; . cosign.env` |
+//! | `tuf-root.json` | the TUF repository's `1.root.json` (when it exists), for clients' `--root` |
 //!
 //! The validity start of all three keys is the CA root's `notBefore` (`init` makes them
 //! together and backdates the CA by an hour); see `docs/operations.md` for logs older than
@@ -46,6 +47,8 @@ pub mod files {
     pub const REKOR_KEY: &str = "rekor.pub";
     /// The cosign environment.
     pub const COSIGN_ENV: &str = "cosign.env";
+    /// The TUF repository's first root (`cosign initialize --root`).
+    pub const TUF_ROOT: &str = "tuf-root.json";
 }
 
 /// Runs `trust-root`.
@@ -65,37 +68,26 @@ pub fn run(args: &TrustRootArgs) -> Result<()> {
 /// Writes the trust material of the data directory `dir` for clients reaching it at `base`
 /// into `out` (created if missing; files replaced).
 pub fn write(dir: &Path, config: &Config, base: &str, out: &Path) -> Result<()> {
-    let instance = instance(dir, config, base)?;
+    let docs = documents(dir, config, base)?;
 
     fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let out = fs::canonicalize(out).with_context(|| format!("cannot resolve {}", out.display()))?;
-    let pretty = |v: serde_json::Value| format!("{v:#}\n");
-    let chain_pem: String = instance
-        .ca
-        .chain_der
-        .iter()
-        .map(|der| keys::pem_encode("CERTIFICATE", der))
-        .collect();
+    let tuf_root = crate::tuf::Layout::new(dir).repository.join("1.root.json");
+    let tuf = tuf_root.exists();
+    if tuf {
+        let root =
+            fs::read(&tuf_root).with_context(|| format!("cannot read {}", tuf_root.display()))?;
+        replace_bytes(&out.join(files::TUF_ROOT), &root)?;
+        println!("wrote   {}", out.join(files::TUF_ROOT).display());
+    }
     let written = [
-        (files::TRUSTED_ROOT, pretty(json::trusted_root(&instance))),
-        (
-            files::SIGNING_CONFIG,
-            pretty(json::signing_config(&instance)),
-        ),
-        (
-            files::CLIENT_TRUST_CONFIG,
-            pretty(json::client_trust_config(&instance)),
-        ),
-        (files::CA_CHAIN, chain_pem),
-        (
-            files::CT_KEY,
-            keys::pem_encode("PUBLIC KEY", &instance.ctlog.spki_der),
-        ),
-        (
-            files::REKOR_KEY,
-            keys::pem_encode("PUBLIC KEY", &instance.tlog.spki_der),
-        ),
-        (files::COSIGN_ENV, cosign_env(&out, base)),
+        (files::TRUSTED_ROOT, docs.trusted_root),
+        (files::SIGNING_CONFIG, docs.signing_config),
+        (files::CLIENT_TRUST_CONFIG, docs.client_trust_config),
+        (files::CA_CHAIN, docs.ca_chain),
+        (files::CT_KEY, docs.ct_key),
+        (files::REKOR_KEY, docs.rekor_key),
+        (files::COSIGN_ENV, cosign_env(&out, base, tuf)),
     ];
     for (name, text) in &written {
         replace(&out.join(name), text)?;
@@ -108,6 +100,43 @@ pub fn write(dir: &Path, config: &Config, base: &str, out: &Path) -> Result<()> 
         out.join(files::CLIENT_TRUST_CONFIG).display()
     );
     Ok(())
+}
+
+/// The public documents of an instance. `trust-root` writes them and the TUF repository
+/// publishes them as targets, both from this one function, so the two never differ.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Documents {
+    /// The TrustedRoot JSON.
+    pub trusted_root: String,
+    /// The SigningConfig v0.2 JSON.
+    pub signing_config: String,
+    /// sigstore-python's ClientTrustConfig JSON.
+    pub client_trust_config: String,
+    /// The CA chain as PEM, issuing certificate first, root last.
+    pub ca_chain: String,
+    /// The CT log's public key, PEM.
+    pub ct_key: String,
+    /// The Rekor log's public key, PEM.
+    pub rekor_key: String,
+}
+
+/// The documents clients reaching the data directory `dir` at `base` need.
+pub fn documents(dir: &Path, config: &Config, base: &str) -> Result<Documents> {
+    let instance = instance(dir, config, base)?;
+    let pretty = |v: serde_json::Value| format!("{v:#}\n");
+    Ok(Documents {
+        trusted_root: pretty(json::trusted_root(&instance)),
+        signing_config: pretty(json::signing_config(&instance)),
+        client_trust_config: pretty(json::client_trust_config(&instance)),
+        ca_chain: instance
+            .ca
+            .chain_der
+            .iter()
+            .map(|der| keys::pem_encode("CERTIFICATE", der))
+            .collect(),
+        ct_key: keys::pem_encode("PUBLIC KEY", &instance.ctlog.spki_der),
+        rekor_key: keys::pem_encode("PUBLIC KEY", &instance.tlog.spki_der),
+    })
 }
 
 /// Gathers the public material of the data directory.
@@ -214,9 +243,22 @@ fn names(cert: &Certificate) -> (String, String) {
 }
 
 /// `cosign.env`: `NAME=value` lines (no `export`, so Docker's `--env-file` reads it too).
-fn cosign_env(out: &Path, base: &str) -> String {
+/// With a TUF repository (`tuf`), also the defaults of `cosign initialize`'s `--mirror` and
+/// `--root` (cosign reads COSIGN_MIRROR and COSIGN_ROOT for them).
+fn cosign_env(out: &Path, base: &str, tuf: bool) -> String {
     let path = |name: &str| quote(&out.join(name));
-    format!(
+    let mirror = if tuf {
+        format!(
+            "# `cosign initialize` with no flags then trusts this instance's TUF repository\n\
+             # (the SIGSTORE_* lines above take precedence over it for sign and verify).\n\
+             COSIGN_MIRROR={base}/tuf\n\
+             COSIGN_ROOT={}\n",
+            path(files::TUF_ROOT)
+        )
+    } else {
+        String::new()
+    };
+    let mut env = format!(
         "# cosign 2.5 against this sigstack instance, written by `sigstack trust-root`.\n\
          # In a shell: set -a; . {env}; set +a\n\
          SIGSTORE_ROOT_FILE={root}\n\
@@ -232,7 +274,9 @@ fn cosign_env(out: &Path, base: &str) -> String {
         root = path(files::CA_CHAIN),
         ct = path(files::CT_KEY),
         rekor = path(files::REKOR_KEY),
-    )
+    );
+    env.push_str(&mirror);
+    env
 }
 
 /// A path as a shell word: bare when it is only safe characters, single-quoted otherwise.
@@ -249,6 +293,11 @@ fn quote(path: &Path) -> String {
 
 /// Writes `path` through a temporary file and a rename, so a reader never sees half a file.
 fn replace(path: &Path, text: &str) -> Result<()> {
+    replace_bytes(path, text.as_bytes())
+}
+
+/// [`replace`] for bytes.
+fn replace_bytes(path: &Path, text: &[u8]) -> Result<()> {
     let tmp = path.with_extension("tmp");
     fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
     fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
@@ -262,7 +311,17 @@ mod tests {
     fn env_paths_are_quoted_only_when_needed() {
         assert_eq!(quote(Path::new("/tmp/a-b/c.pem")), "/tmp/a-b/c.pem");
         assert_eq!(quote(Path::new("/tmp/a b/c.pem")), "'/tmp/a b/c.pem'");
-        let env = cosign_env(Path::new("/out"), "http://h:1");
+        let env = cosign_env(Path::new("/out"), "http://h:1", false);
+        assert!(!env.contains("COSIGN_MIRROR"), "{env}");
+        let with_tuf = cosign_env(Path::new("/out"), "http://h:1", true);
+        assert!(
+            with_tuf.contains("\nCOSIGN_MIRROR=http://h:1/tuf\n"),
+            "{with_tuf}"
+        );
+        assert!(
+            with_tuf.contains("\nCOSIGN_ROOT=/out/tuf-root.json\n"),
+            "{with_tuf}"
+        );
         assert!(
             env.contains("SIGSTORE_ROOT_FILE=/out/ca-chain.pem\n"),
             "{env}"
