@@ -4,7 +4,9 @@
 //! can be multiplied by the entry itself: a certificate chain whose search backtracks, an
 //! envelope with many signatures tried against many keys. Every such check is charged to a
 //! [`WorkBudget`] first ([`WorkBudget::charge`]), so a request costs its size plus at most
-//! `max_signature_checks` checks, whatever it asks for. Go's `x509.Verify` stops chain
+//! `max_signature_checks` checks, whatever it asks for. A check with an RSA key larger than
+//! 4096 bits is charged as several, in proportion to its cost (the square of the key size),
+//! so the bound holds in CPU time and not only in count. Go's `x509.Verify` stops chain
 //! building after 100 checks; [`DEFAULT_MAX_SIGNATURE_CHECKS`] is the same number for a
 //! whole request.
 //!
@@ -60,7 +62,7 @@ impl WorkBudget {
         self.max
     }
 
-    /// The signature checks charged so far.
+    /// The signature checks charged so far (in units of a normal check).
     pub fn signature_checks(&self) -> u32 {
         self.max - self.remaining.load(Ordering::Relaxed)
     }
@@ -75,13 +77,17 @@ impl WorkBudget {
         self.cancelled.load(Ordering::Relaxed)
     }
 
-    /// Takes one signature check from the budget; call it before each check.
-    pub(crate) fn charge(&self) -> Result<(), Spent> {
+    /// Takes `units` signature checks from the budget; call it before each check. A check
+    /// with a key that costs several times a normal one is charged as several (see
+    /// `VerifyingKey::check_cost`).
+    pub(crate) fn charge_units(&self, units: u32) -> Result<(), Spent> {
         if self.is_cancelled() {
             return Err(Spent::Cancelled);
         }
         self.remaining
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                n.checked_sub(units)
+            })
             .map(|_| ())
             .map_err(|_| Spent::Checks)
     }
@@ -105,13 +111,13 @@ mod tests {
     #[test]
     fn charges_until_spent_or_cancelled() {
         let b = WorkBudget::new(2);
-        assert_eq!(b.charge(), Ok(()));
-        assert_eq!(b.charge(), Ok(()));
-        assert_eq!(b.charge(), Err(Spent::Checks));
+        assert_eq!(b.charge_units(1), Ok(()));
+        assert_eq!(b.charge_units(1), Ok(()));
+        assert_eq!(b.charge_units(1), Err(Spent::Checks));
         assert_eq!(b.signature_checks(), 2);
         let b = WorkBudget::new(5);
         b.cancel_flag().cancel();
         assert!(b.is_cancelled());
-        assert_eq!(b.charge(), Err(Spent::Cancelled));
+        assert_eq!(b.charge_units(1), Err(Spent::Cancelled));
     }
 }

@@ -177,13 +177,15 @@ impl Verifier<'_> {
         budget: &WorkBudget,
     ) -> Result<usize, String> {
         for (i, sig) in self.sigs.iter().enumerate() {
-            budget.charge().map_err(|spent| match spent {
-                Spent::Checks => format!(
-                    "the entry needs more than {} signature checks",
-                    budget.max_signature_checks()
-                ),
-                Spent::Cancelled => "verification was abandoned".to_owned(),
-            })?;
+            budget
+                .charge_units(key.check_cost())
+                .map_err(|spent| match spent {
+                    Spent::Checks => format!(
+                        "the entry needs more than {} signature checks",
+                        budget.max_signature_checks()
+                    ),
+                    Spent::Cancelled => "verification was abandoned".to_owned(),
+                })?;
             if verify::verify_prepared(key, &self.message, sig).is_ok() {
                 return Ok(i);
             }

@@ -594,8 +594,106 @@ impl<'a> ChainSearch<'a> {
             return Ok(false);
         }
         // Charged like Go counts `CheckSignatureFrom` calls, remembered or not.
-        self.budget.charge()?;
+        self.budget.charge_units(i.key.check_cost())?;
         let verdict = &mut self.verdicts[child][issuer];
         Ok(*verdict.get_or_insert_with(|| c.is_signed_by(i)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn fixture(name: &str) -> Vec<u8> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/budget")
+            .join(name);
+        std::fs::read(&path).unwrap()
+    }
+
+    fn chain(names: &[&str]) -> X509Material {
+        let pem: Vec<u8> = names.iter().flat_map(|n| fixture(n)).collect();
+        X509Material::parse(&pem, "test").unwrap()
+    }
+
+    #[test]
+    fn valid_chain_costs_one_check() {
+        let budget = WorkBudget::new(10);
+        chain(&["leaf.pem", "dup-ca.pem"])
+            .verify_chain(&budget)
+            .unwrap();
+        assert_eq!(budget.signature_checks(), 1);
+        let spent = WorkBudget::new(0);
+        assert_eq!(
+            chain(&["leaf.pem", "dup-ca.pem"]).verify_chain(&spent),
+            Err(
+                "x509: signature check attempts limit reached while verifying certificate chain"
+                    .into()
+            )
+        );
+    }
+
+    #[test]
+    fn duplicates_and_same_key_variants_are_tried_once() {
+        let mut names = vec!["leaf.pem"];
+        names.extend(["dup-ca.pem"; 8]);
+        names.push("other-root.pem");
+        let budget = WorkBudget::new(100);
+        let refused = chain(&names).verify_chain(&budget);
+        assert_eq!(
+            refused,
+            Err("x509: certificate signed by unknown authority".into())
+        );
+        assert_eq!(
+            budget.signature_checks(),
+            1,
+            "the copies are one certificate"
+        );
+
+        let variants = [
+            "leaf.pem",
+            "dup-ca.pem",
+            "dup-ca-2.pem",
+            "dup-ca-3.pem",
+            "dup-ca-4.pem",
+            "dup-ca-5.pem",
+            "dup-ca-6.pem",
+            "dup-ca-7.pem",
+            "dup-ca-8.pem",
+            "other-root.pem",
+        ];
+        let budget = WorkBudget::new(100);
+        assert!(chain(&variants).verify_chain(&budget).is_err());
+        // The leaf against each variant; no variant ever follows another on a path.
+        assert_eq!(budget.signature_checks(), 8);
+    }
+
+    #[test]
+    fn a_ring_of_cross_signed_cas_stays_within_the_budget() {
+        let mut names = vec!["ring-leaf.pem"];
+        let cas: Vec<String> = (1..=8).map(|i| format!("ring-ca-{i}.pem")).collect();
+        names.extend(cas.iter().map(String::as_str));
+        names.push("other-root.pem");
+        let budget = WorkBudget::new(100);
+        assert_eq!(
+            chain(&names).verify_chain(&budget),
+            Err("x509: certificate signed by unknown authority".into())
+        );
+        // Every (certificate, issuer) pair whose names match is checked once: 9 x 8.
+        assert!(
+            budget.signature_checks() <= 72,
+            "{}",
+            budget.signature_checks()
+        );
+    }
+
+    #[test]
+    fn cancelled_budget_stops_the_search() {
+        let budget = WorkBudget::new(100);
+        budget.cancel_flag().cancel();
+        assert!(chain(&["leaf.pem", "dup-ca.pem"])
+            .verify_chain(&budget)
+            .is_err());
     }
 }

@@ -86,6 +86,22 @@ pub(crate) enum VerifyingKey {
     Ed25519(ed25519_dalek::VerifyingKey),
 }
 
+impl VerifyingKey {
+    /// What one signature check with this key costs, in units of a normal check (an ECDSA,
+    /// Ed25519 or RSA-4096 verification): an RSA public operation grows with the square of
+    /// the modulus, so RSA-8192 is 4 units and RSA-16384 (the largest Go accepts) 16.
+    pub(crate) fn check_cost(&self) -> u32 {
+        match self {
+            Self::Rsa(k) => {
+                use rsa::traits::PublicKeyParts as _;
+                let quarters = u32::try_from(k.size().div_ceil(512)).unwrap_or(u32::MAX);
+                quarters.saturating_mul(quarters).max(1)
+            }
+            _ => 1,
+        }
+    }
+}
+
 impl std::fmt::Debug for VerifyingKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {

@@ -457,3 +457,111 @@ async fn full_pool_is_503_with_retry_after() {
     assert_eq!(server.tree_size().await, created);
     server.assert_fsck_clean().await;
 }
+
+/// Ed25519 key → (signing key, SPKI DER).
+fn ed25519_key(seed: u8) -> (ed25519_dalek::SigningKey, Vec<u8>) {
+    let key = ed25519_dalek::SigningKey::from_bytes(&[seed; 32]);
+    let mut spki = hex::decode("302a300506032b6570032100").unwrap();
+    spki.extend_from_slice(key.verifying_key().as_bytes());
+    (key, spki)
+}
+
+/// A DSSE entry whose signatures and verifiers are given as they are.
+fn dsse_raw(payload: &[u8], sigs: Vec<Value>, verifier_spkis: &[Vec<u8>]) -> Vec<u8> {
+    let envelope = json!({
+        "payloadType": "application/vnd.in-toto+json",
+        "payload": b64().encode(payload),
+        "signatures": sigs,
+    });
+    let verifiers: Vec<String> = verifier_spkis
+        .iter()
+        .map(|d| b64().encode(pem("PUBLIC KEY", d)))
+        .collect();
+    serde_json::to_vec(&json!({
+        "apiVersion": "0.0.1",
+        "kind": "dsse",
+        "spec": {"proposedContent": {"envelope": envelope.to_string(), "verifiers": verifiers}}
+    }))
+    .unwrap()
+}
+
+/// The figures of `docs/operations.md` ("Security: bounded work per request"): for each
+/// kind, the most expensive request within the caps against a normal request of the same
+/// shape, as a ratio of medians. Run with
+/// `cargo test --release -p sigstack-rekor --test api_budget -- --ignored --nocapture`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "measurement: prints the figures of docs/operations.md"]
+async fn worst_case_per_kind() {
+    use ed25519_dalek::Signer as _;
+    let server = start().await;
+    let path = "/api/v1/log/entries";
+    let any = |_: &Resp| {};
+    let runs = 9;
+    let long = Duration::from_secs(120);
+    let mut report = Vec::new();
+
+    // hashedrekord (rekord x509 verifies chains the same way): the ring of cross-signed
+    // CAs, every pair of which must be tried.
+    let normal = chain_entry(&["leaf.pem", "dup-ca.pem"]);
+    let mut ring = vec!["ring-leaf.pem".to_owned()];
+    ring.extend((1..=8).map(|i| format!("ring-ca-{i}.pem")));
+    ring.push("other-root.pem".to_owned());
+    let ring: Vec<&str> = ring.iter().map(String::as_str).collect();
+    let worst = chain_entry(&ring);
+    let n = baseline(&server, path, &normal, any).await;
+    let w = median_cost(&server, path, &worst, runs, long, any).await;
+    report.push((
+        "hashedrekord: 10-certificate ring of cross-signed CAs",
+        w,
+        n,
+    ));
+
+    // dsse, ECDSA: 8 signatures (7 wrong) x 8 verifiers over 1 MiB.
+    let key = new_key();
+    let payload = big_payload("figures");
+    let normal = dsse_entry(&payload, vec![valid_sig(&key, &payload)], &key, 1);
+    let mut eight = vec![wrong_sig(); 7];
+    eight.push(valid_sig(&key, &payload));
+    let worst = dsse_entry(&payload, eight, &key, 8);
+    let n = baseline(&server, path, &normal, any).await;
+    let w = median_cost(&server, path, &worst, runs, long, any).await;
+    report.push(("dsse, P-256: 8 signatures x 8 keys, 1 MiB payload", w, n));
+
+    // dsse, Ed25519: pure Ed25519 hashes the message on every check.
+    let (ed, spki) = ed25519_key(7);
+    let pae_bytes = pae("application/vnd.in-toto+json", &payload);
+    let good = json!({"sig": b64().encode(ed.sign(&pae_bytes).to_bytes())});
+    let bad = json!({"sig": b64().encode([1u8; 64])});
+    let normal = dsse_raw(&payload, vec![good.clone()], std::slice::from_ref(&spki));
+    let mut eight = vec![bad; 7];
+    eight.push(good);
+    let worst = dsse_raw(&payload, eight, &vec![spki; 8]);
+    let n = baseline(&server, path, &normal, any).await;
+    let w = median_cost(&server, path, &worst, runs, long, any).await;
+    report.push(("dsse, Ed25519: 8 signatures x 8 keys, 1 MiB payload", w, n));
+
+    // intoto 0.0.2: 8 signatures each listed with its key.
+    let normal = intoto_v2_entry(&payload, &[valid_sig(&key, &payload)], &key);
+    let mut sigs = vec![wrong_sig(); 7];
+    sigs.push(valid_sig(&key, &payload));
+    let worst = intoto_v2_entry(&payload, &sigs, &key);
+    let n = baseline(&server, path, &normal, any).await;
+    let w = median_cost(&server, path, &worst, runs, long, any).await;
+    report.push(("intoto 0.0.2: 8 signatures x 8 keys, 1 MiB payload", w, n));
+
+    // Refused early: 1,000 null signatures (the request).
+    let mut nulls = vec![Value::Null; 1000];
+    nulls.push(valid_sig(&key, &payload));
+    let worst = dsse_entry(&payload, nulls, &key, 1);
+    let normal = dsse_entry(&payload, vec![valid_sig(&key, &payload)], &key, 1);
+    let n = baseline(&server, path, &normal, any).await;
+    let w = median_cost(&server, path, &worst, runs, long, any).await;
+    report.push(("dsse: 1,000 null signatures, 1 MiB payload", w, n));
+
+    for (what, w, n) in report {
+        println!(
+            "| {what} | {w:.1?} | {n:.1?} | {:.2} |",
+            w.as_secs_f64() / n.as_secs_f64()
+        );
+    }
+}

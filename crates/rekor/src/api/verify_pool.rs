@@ -185,7 +185,7 @@ mod tests {
     /// A job that charges its budget until cancelled, then reports how it ended.
     fn spinner(done: mpsc::Sender<bool>) -> impl FnOnce(&WorkBudget) + Send + 'static {
         move |budget: &WorkBudget| {
-            while budget.charge().is_ok() {
+            while budget.charge_units(1).is_ok() {
                 std::thread::yield_now();
             }
             let _ = done.send(budget.is_cancelled());
