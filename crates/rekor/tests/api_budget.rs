@@ -565,3 +565,41 @@ async fn worst_case_per_kind() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn timed_out_verification_is_abandoned_and_frees_its_slot() {
+    use ed25519_dalek::Signer as _;
+    let mut config = RekorConfig::new(HOSTNAME, GOLDEN_TREE_ID);
+    config.verify_workers = 1;
+    config.verify_queue = 0;
+    config.request_timeout = Duration::from_millis(200);
+    let server = start_with(config, LedgerConfig::new(0)).await;
+    // 8 signatures x 8 Ed25519 keys over 8 MiB: 36 passes over the payload, far longer than
+    // the 200 ms timeout.
+    let mut payload = big_payload("abandon");
+    payload.resize(8 << 20, b' ');
+    let (ed, spki) = ed25519_key(9);
+    let pae_bytes = pae("application/vnd.in-toto+json", &payload);
+    let good = json!({"sig": b64().encode(ed.sign(&pae_bytes).to_bytes())});
+    let mut sigs = vec![json!({"sig": b64().encode([1u8; 64])}); 7];
+    sigs.push(good);
+    let body = dsse_raw(&payload, sigs, &vec![spki; 8]);
+    let resp = server.post_json("/api/v1/log/entries", &body).await;
+    assert_eq!(resp.status, 503, "{}", resp.text());
+    assert_eq!(resp.header("retry-after"), Some("1"));
+    let counters = server.service.metrics().verification();
+    let stopped = Instant::now();
+    while counters.abandoned() == 0 {
+        assert!(
+            stopped.elapsed() < Duration::from_secs(20),
+            "the timed-out job never stopped"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // Its slot is free again: a small entry goes through the pool of one.
+    let small = fresh_hashedrekord(b"after the abandoned one");
+    let r = server.post_json("/api/v1/log/entries", &small).await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    assert_eq!(counters.abandoned(), 1);
+    assert_eq!(server.tree_size().await, 1);
+}
