@@ -10,6 +10,10 @@
 //! building after 100 checks; [`DEFAULT_MAX_SIGNATURE_CHECKS`] is the same number for a
 //! whole request.
 //!
+//! Pure Ed25519 cannot share a digest between signatures: each check hashes the whole signed
+//! message again, so checks over a message larger than 64 KiB also take one of
+//! [`DEFAULT_MAX_MESSAGE_PASSES`] passes.
+//!
 //! The budget also carries a cancellation flag: whoever waits for the result (the HTTP
 //! layer's verification pool) raises it when the client is gone or its deadline passed, and
 //! the next charge fails, so abandoned work stops between two signature checks. The budget
@@ -21,11 +25,21 @@ use std::sync::Arc;
 /// Signature checks one request may make by default (Go's `maxChainSignatureChecks`).
 pub const DEFAULT_MAX_SIGNATURE_CHECKS: u32 = 100;
 
-/// Why [`WorkBudget::charge`] refused another check.
+/// Full passes over a large signed message one request may make (pure Ed25519 hashes the
+/// whole message with every signature it checks; RSA and ECDSA share one digest).
+pub const DEFAULT_MAX_MESSAGE_PASSES: u32 = 16;
+
+/// Messages up to this size cost about what a signature check does to hash, and are not
+/// counted as passes.
+pub(crate) const SMALL_MESSAGE: usize = 64 * 1024;
+
+/// Why [`WorkBudget::charge_units`] refused another check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Spent {
     /// The request used up its signature checks.
     Checks,
+    /// The request used up its passes over a large message.
+    Passes,
     /// Nobody waits for the answer any more.
     Cancelled,
 }
@@ -38,6 +52,7 @@ pub(crate) enum Spent {
 pub struct WorkBudget {
     max: u32,
     remaining: AtomicU32,
+    passes_left: AtomicU32,
     cancelled: Arc<AtomicBool>,
 }
 
@@ -53,6 +68,7 @@ impl WorkBudget {
         Self {
             max: max_signature_checks,
             remaining: AtomicU32::new(max_signature_checks),
+            passes_left: AtomicU32::new(DEFAULT_MAX_MESSAGE_PASSES),
             cancelled: Arc::new(AtomicBool::new(false)),
         }
     }
@@ -90,6 +106,20 @@ impl WorkBudget {
             })
             .map(|_| ())
             .map_err(|_| Spent::Checks)
+    }
+}
+
+impl WorkBudget {
+    /// Takes one full pass over a signed message of `len` bytes, if it is large enough to
+    /// count (see [`DEFAULT_MAX_MESSAGE_PASSES`]).
+    pub(crate) fn charge_pass(&self, len: usize) -> Result<(), Spent> {
+        if len <= SMALL_MESSAGE {
+            return Ok(());
+        }
+        self.passes_left
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+            .map(|_| ())
+            .map_err(|_| Spent::Passes)
     }
 }
 

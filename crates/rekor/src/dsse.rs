@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use crate::b64;
-use crate::budget::{Spent, WorkBudget};
+use crate::budget::{Spent, WorkBudget, DEFAULT_MAX_MESSAGE_PASSES};
 use crate::json::get_field;
 use crate::verify::{self, VerifyingKey};
 
@@ -176,13 +176,22 @@ impl Verifier<'_> {
         key: &VerifyingKey,
         budget: &WorkBudget,
     ) -> Result<usize, String> {
+        let rehashes = matches!(key, VerifyingKey::Ed25519(_));
         for (i, sig) in self.sigs.iter().enumerate() {
             budget
                 .charge_units(key.check_cost())
+                .and_then(|()| match rehashes {
+                    true => budget.charge_pass(self.message.len()),
+                    false => Ok(()),
+                })
                 .map_err(|spent| match spent {
                     Spent::Checks => format!(
                         "the entry needs more than {} signature checks",
                         budget.max_signature_checks()
+                    ),
+                    Spent::Passes => format!(
+                        "the entry needs more than {DEFAULT_MAX_MESSAGE_PASSES} Ed25519 checks over its {} byte payload",
+                        self.message.len()
                     ),
                     Spent::Cancelled => "verification was abandoned".to_owned(),
                 })?;

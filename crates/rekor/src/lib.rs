@@ -28,7 +28,9 @@ pub mod policy;
 pub mod set;
 pub mod verify;
 
-pub use budget::{CancelFlag, WorkBudget, DEFAULT_MAX_SIGNATURE_CHECKS};
+pub use budget::{
+    CancelFlag, WorkBudget, DEFAULT_MAX_MESSAGE_PASSES, DEFAULT_MAX_SIGNATURE_CHECKS,
+};
 pub use entry_id::{parse_entry_ref, EntryId, EntryRef, Uuid};
 pub use error::{Error, Result};
 pub use kinds::{

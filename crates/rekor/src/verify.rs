@@ -243,6 +243,11 @@ impl<'a> Message<'a> {
         }
     }
 
+    /// The message's length in bytes.
+    pub(crate) fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
     fn sha256(&self) -> &[u8] {
         self.sha256
             .get_or_init(|| Sha256::digest(self.bytes).to_vec())

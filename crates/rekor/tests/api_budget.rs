@@ -510,6 +510,7 @@ async fn worst_case_per_kind() {
     let worst = chain_entry(&ring);
     let n = baseline(&server, path, &normal, any).await;
     let w = median_cost(&server, path, &worst, runs, long, any).await;
+    eprintln!("measured: {w:?} vs {n:?}");
     report.push((
         "hashedrekord: 10-certificate ring of cross-signed CAs",
         w,
@@ -525,6 +526,7 @@ async fn worst_case_per_kind() {
     let worst = dsse_entry(&payload, eight, &key, 8);
     let n = baseline(&server, path, &normal, any).await;
     let w = median_cost(&server, path, &worst, runs, long, any).await;
+    eprintln!("measured: {w:?} vs {n:?}");
     report.push(("dsse, P-256: 8 signatures x 8 keys, 1 MiB payload", w, n));
 
     // dsse, Ed25519: pure Ed25519 hashes the message on every check.
@@ -538,6 +540,7 @@ async fn worst_case_per_kind() {
     let worst = dsse_raw(&payload, eight, &vec![spki; 8]);
     let n = baseline(&server, path, &normal, any).await;
     let w = median_cost(&server, path, &worst, runs, long, any).await;
+    eprintln!("measured: {w:?} vs {n:?}");
     report.push(("dsse, Ed25519: 8 signatures x 8 keys, 1 MiB payload", w, n));
 
     // intoto 0.0.2: 8 signatures each listed with its key.
@@ -547,6 +550,7 @@ async fn worst_case_per_kind() {
     let worst = intoto_v2_entry(&payload, &sigs, &key);
     let n = baseline(&server, path, &normal, any).await;
     let w = median_cost(&server, path, &worst, runs, long, any).await;
+    eprintln!("measured: {w:?} vs {n:?}");
     report.push(("intoto 0.0.2: 8 signatures x 8 keys, 1 MiB payload", w, n));
 
     // Refused early: 1,000 null signatures (the request).
@@ -556,6 +560,7 @@ async fn worst_case_per_kind() {
     let normal = dsse_entry(&payload, vec![valid_sig(&key, &payload)], &key, 1);
     let n = baseline(&server, path, &normal, any).await;
     let w = median_cost(&server, path, &worst, runs, long, any).await;
+    eprintln!("measured: {w:?} vs {n:?}");
     report.push(("dsse: 1,000 null signatures, 1 MiB payload", w, n));
 
     for (what, w, n) in report {
