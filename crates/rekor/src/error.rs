@@ -66,6 +66,12 @@ pub enum Error {
     #[error("entry not insertable into log: {0}")]
     NotInsertable(String),
 
+    /// The caller cancelled the work (its [`crate::WorkBudget`] was cancelled: the client
+    /// left or its deadline passed) before the entry was fully checked. Nothing about the
+    /// entry is known.
+    #[error("verification was abandoned: the request was cancelled or timed out")]
+    Abandoned,
+
     /// A UUID or entry ID that is not 64 or 80 hexadecimal digits, or whose tree part is not a
     /// positive 63-bit integer.
     #[error("invalid entry ID or UUID {0:?}: expected 64 hex digits (UUID) or 80 hex digits (tree ID + UUID)")]

@@ -19,6 +19,7 @@ mod pubkey;
 mod ssh;
 
 pub mod api;
+pub mod budget;
 pub mod entry_id;
 pub mod error;
 pub mod kinds;
@@ -27,11 +28,14 @@ pub mod policy;
 pub mod set;
 pub mod verify;
 
+pub use budget::{
+    CancelFlag, WorkBudget, DEFAULT_MAX_MESSAGE_PASSES, DEFAULT_MAX_SIGNATURE_CHECKS,
+};
 pub use entry_id::{parse_entry_ref, EntryId, EntryRef, Uuid};
 pub use error::{Error, Result};
 pub use kinds::{
-    canonicalize, canonicalize_value, parse_stored, CanonicalEntry, IndexedKey, KeyFormat, Kind,
-    Mode, Options, SearchKeys,
+    canonicalize, canonicalize_value, canonicalize_value_within, canonicalize_within, parse_stored,
+    CanonicalEntry, IndexedKey, KeyFormat, Kind, Mode, Options, SearchKeys,
 };
 pub use log_entry::{entries_to_json, InclusionProof, LogEntry, Verification};
 pub use policy::AlgorithmPolicy;

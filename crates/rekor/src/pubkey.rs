@@ -8,12 +8,14 @@
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use x509_cert::der::asn1::{ObjectIdentifier, Utf8StringRef};
+use x509_cert::der::oid::AssociatedOid as _;
 use x509_cert::der::{Decode, Encode, Reader, SliceReader, Tagged as _};
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::{BasicConstraints, KeyUsage, KeyUsages, SubjectAltName};
 use x509_cert::spki::SubjectPublicKeyInfoOwned;
 use x509_cert::Certificate;
 
+use crate::budget::{Spent, WorkBudget};
 use crate::error::{Error, Result};
 use crate::pem;
 use crate::verify::{self, HashAlgorithm, SignatureAlgorithm, VerifyingKey};
@@ -230,10 +232,34 @@ impl Cert {
         })
     }
 
+    /// Whether `issuer`'s subject is this certificate's issuer name (no signature check).
+    fn names_issuer(&self, issuer: &Cert) -> bool {
+        self.inner.tbs_certificate.issuer.to_der().ok()
+            == issuer.inner.tbs_certificate.subject.to_der().ok()
+    }
+
+    /// Go's `alreadyInChain` equality: same raw subject, same key, and the same SAN
+    /// extension (or none on both).
+    fn same_identity(&self, other: &Cert) -> bool {
+        let tbs = (&self.inner.tbs_certificate, &other.inner.tbs_certificate);
+        let san = |c: &Cert| {
+            c.inner
+                .tbs_certificate
+                .extensions
+                .iter()
+                .flatten()
+                .find(|e| e.extn_id == SubjectAltName::OID)
+                .map(|e| e.extn_value.as_bytes().to_vec())
+        };
+        tbs.0.subject.to_der().ok() == tbs.1.subject.to_der().ok()
+            && tbs.0.subject_public_key_info.to_der().ok()
+                == tbs.1.subject_public_key_info.to_der().ok()
+            && san(self) == san(other)
+    }
+
+    /// Whether `issuer` signed this certificate (its name and its key).
     fn is_signed_by(&self, issuer: &Cert) -> bool {
-        if self.inner.tbs_certificate.issuer.to_der().ok()
-            != issuer.inner.tbs_certificate.subject.to_der().ok()
-        {
+        if !self.names_issuer(issuer) {
             return false;
         }
         let Some(alg) = signature_algorithm(&self.inner) else {
@@ -437,7 +463,13 @@ impl X509Material {
     /// Rekor's `verifyCertChain`: a chain of two or more must lead from the leaf to the last
     /// certificate, evaluated at the leaf's `notBefore` (so expired chains still verify) and
     /// with any extended key usage. A single certificate or a bare key is not checked.
-    pub(crate) fn verify_chain(&self) -> std::result::Result<(), String> {
+    ///
+    /// The search is bounded: identical certificates are dropped before it starts, a path
+    /// never holds two certificates with the same subject and key (Go's `alreadyInChain`),
+    /// each signature is checked at most once, and every attempt is charged to `budget`, so
+    /// a chain of duplicated or cross-signed CAs costs at most the budget's checks, not a
+    /// walk over every ordering of its intermediates.
+    pub(crate) fn verify_chain(&self, budget: &WorkBudget) -> std::result::Result<(), String> {
         let X509Material::Chain(certs) = self else {
             return Ok(());
         };
@@ -454,47 +486,214 @@ impl X509Material {
         if !leaf.valid_at(at) {
             return Err("x509: certificate has expired or is not yet valid".into());
         }
-        let intermediates: Vec<&Cert> = certs[1..certs.len() - 1].iter().collect();
-        let mut used = vec![false; intermediates.len()];
-        if chain_to_root(leaf, root, &intermediates, &mut used, 0, at) {
-            Ok(())
-        } else {
-            Err("x509: certificate signed by unknown authority".into())
+        let mut intermediates: Vec<&Cert> = Vec::new();
+        for c in &certs[1..certs.len() - 1] {
+            let seen = c.der == leaf.der
+                || c.der == root.der
+                || intermediates.iter().any(|i| i.der == c.der);
+            if !seen {
+                intermediates.push(c);
+            }
+        }
+        let mut search = ChainSearch::new(leaf, root, intermediates, at, budget);
+        match search.from(LEAF, 0) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err("x509: certificate signed by unknown authority".into()),
+            Err(Spent::Checks | Spent::Passes) => Err(
+                "x509: signature check attempts limit reached while verifying certificate chain"
+                    .into(),
+            ),
+            Err(Spent::Cancelled) => Err("certificate chain verification was abandoned".into()),
         }
     }
 }
 
-/// Depth-first search for a path `current → … → root`, like Go's chain building with one
-/// root in the pool. `depth` counts the intermediates already below `current`'s issuer.
-fn chain_to_root(
-    current: &Cert,
-    root: &Cert,
-    intermediates: &[&Cert],
-    used: &mut [bool],
-    depth: usize,
+/// Node numbers of a [`ChainSearch`]: the leaf, then the intermediates, then the root.
+const LEAF: usize = 0;
+
+/// Depth-first search for a path `leaf → … → root`, like Go's chain building with one root
+/// in the pool, with its bounds (see [`X509Material::verify_chain`]).
+struct ChainSearch<'a> {
+    /// Leaf, distinct intermediates, root.
+    nodes: Vec<&'a Cert>,
     at: std::time::Duration,
-) -> bool {
-    let acceptable = |issuer: &Cert| {
-        issuer.may_issue()
-            && issuer.valid_at(at)
-            && !issuer.has_unhandled_critical_extension()
-            && issuer
-                .path_len()
-                .is_none_or(|max| depth <= usize::from(max))
-            && current.is_signed_by(issuer)
-    };
-    if acceptable(root) {
-        return true;
-    }
-    for i in 0..intermediates.len() {
-        if used[i] || !acceptable(intermediates[i]) {
-            continue;
+    budget: &'a WorkBudget,
+    /// `verdicts[child][issuer]`: the signature check's result, once made.
+    verdicts: Vec<Vec<Option<bool>>>,
+    /// The nodes on the current path.
+    path: Vec<usize>,
+}
+
+impl<'a> ChainSearch<'a> {
+    fn new(
+        leaf: &'a Cert,
+        root: &'a Cert,
+        intermediates: Vec<&'a Cert>,
+        at: std::time::Duration,
+        budget: &'a WorkBudget,
+    ) -> Self {
+        let mut nodes = vec![leaf];
+        nodes.extend(intermediates);
+        nodes.push(root);
+        let n = nodes.len();
+        Self {
+            nodes,
+            at,
+            budget,
+            verdicts: vec![vec![None; n]; n],
+            path: vec![LEAF],
         }
-        used[i] = true;
-        if chain_to_root(intermediates[i], root, intermediates, used, depth + 1, at) {
-            return true;
-        }
-        used[i] = false;
     }
-    false
+
+    fn root(&self) -> usize {
+        self.nodes.len() - 1
+    }
+
+    /// Whether a path continues from `current` to the root. `depth` counts the
+    /// intermediates already below `current`'s issuer.
+    fn from(&mut self, current: usize, depth: usize) -> std::result::Result<bool, Spent> {
+        if self.acceptable(current, self.root(), depth)? {
+            return Ok(true);
+        }
+        for next in 1..self.root() {
+            if self.on_path(next) || !self.acceptable(current, next, depth)? {
+                continue;
+            }
+            self.path.push(next);
+            let found = self.from(next, depth + 1)?;
+            self.path.pop();
+            if found {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Go's `alreadyInChain`: a certificate with the subject and key of one already on the
+    /// path adds nothing but another ordering to try.
+    fn on_path(&self, candidate: usize) -> bool {
+        let c = self.nodes[candidate];
+        self.path
+            .iter()
+            .any(|&p| p == candidate || self.nodes[p].same_identity(c))
+    }
+
+    fn acceptable(
+        &mut self,
+        child: usize,
+        issuer: usize,
+        depth: usize,
+    ) -> std::result::Result<bool, Spent> {
+        let (c, i) = (self.nodes[child], self.nodes[issuer]);
+        let cheap = i.may_issue()
+            && i.valid_at(self.at)
+            && !i.has_unhandled_critical_extension()
+            && i.path_len().is_none_or(|max| depth <= usize::from(max))
+            && c.names_issuer(i);
+        if !cheap {
+            return Ok(false);
+        }
+        // Charged like Go counts `CheckSignatureFrom` calls, remembered or not.
+        self.budget.charge_units(i.key.check_cost())?;
+        let verdict = &mut self.verdicts[child][issuer];
+        Ok(*verdict.get_or_insert_with(|| c.is_signed_by(i)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn fixture(name: &str) -> Vec<u8> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/budget")
+            .join(name);
+        std::fs::read(&path).unwrap()
+    }
+
+    fn chain(names: &[&str]) -> X509Material {
+        let pem: Vec<u8> = names.iter().flat_map(|n| fixture(n)).collect();
+        X509Material::parse(&pem, "test").unwrap()
+    }
+
+    #[test]
+    fn valid_chain_costs_one_check() {
+        let budget = WorkBudget::new(10);
+        chain(&["leaf.pem", "dup-ca.pem"])
+            .verify_chain(&budget)
+            .unwrap();
+        assert_eq!(budget.signature_checks(), 1);
+        let spent = WorkBudget::new(0);
+        assert_eq!(
+            chain(&["leaf.pem", "dup-ca.pem"]).verify_chain(&spent),
+            Err(
+                "x509: signature check attempts limit reached while verifying certificate chain"
+                    .into()
+            )
+        );
+    }
+
+    #[test]
+    fn duplicates_and_same_key_variants_are_tried_once() {
+        let mut names = vec!["leaf.pem"];
+        names.extend(["dup-ca.pem"; 8]);
+        names.push("other-root.pem");
+        let budget = WorkBudget::new(100);
+        let refused = chain(&names).verify_chain(&budget);
+        assert_eq!(
+            refused,
+            Err("x509: certificate signed by unknown authority".into())
+        );
+        assert_eq!(
+            budget.signature_checks(),
+            1,
+            "the copies are one certificate"
+        );
+
+        let variants = [
+            "leaf.pem",
+            "dup-ca.pem",
+            "dup-ca-2.pem",
+            "dup-ca-3.pem",
+            "dup-ca-4.pem",
+            "dup-ca-5.pem",
+            "dup-ca-6.pem",
+            "dup-ca-7.pem",
+            "dup-ca-8.pem",
+            "other-root.pem",
+        ];
+        let budget = WorkBudget::new(100);
+        assert!(chain(&variants).verify_chain(&budget).is_err());
+        // The leaf against each variant; no variant ever follows another on a path.
+        assert_eq!(budget.signature_checks(), 8);
+    }
+
+    #[test]
+    fn a_ring_of_cross_signed_cas_stays_within_the_budget() {
+        let mut names = vec!["ring-leaf.pem"];
+        let cas: Vec<String> = (1..=8).map(|i| format!("ring-ca-{i}.pem")).collect();
+        names.extend(cas.iter().map(String::as_str));
+        names.push("other-root.pem");
+        let budget = WorkBudget::new(100);
+        assert_eq!(
+            chain(&names).verify_chain(&budget),
+            Err("x509: certificate signed by unknown authority".into())
+        );
+        // Every (certificate, issuer) pair whose names match is checked once: 9 x 8.
+        assert!(
+            budget.signature_checks() <= 72,
+            "{}",
+            budget.signature_checks()
+        );
+    }
+
+    #[test]
+    fn cancelled_budget_stops_the_search() {
+        let budget = WorkBudget::new(100);
+        budget.cancel_flag().cancel();
+        assert!(chain(&["leaf.pem", "dup-ca.pem"])
+            .verify_chain(&budget)
+            .is_err());
+    }
 }

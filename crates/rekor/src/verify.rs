@@ -7,6 +7,8 @@
 //! Certificate signatures in a chain use the hash named by the signature algorithm
 //! ([`verify_with_algorithm`]).
 
+use std::cell::OnceCell;
+
 use sha2::digest::{FixedOutput, HashMarker, Output, OutputSizeUser, Reset, Update};
 use sha2::{Digest as _, Sha256, Sha384, Sha512};
 
@@ -82,6 +84,22 @@ pub(crate) enum VerifyingKey {
     P521(p521::ecdsa::VerifyingKey),
     Rsa(rsa::RsaPublicKey),
     Ed25519(ed25519_dalek::VerifyingKey),
+}
+
+impl VerifyingKey {
+    /// What one signature check with this key costs, in units of a normal check (an ECDSA,
+    /// Ed25519 or RSA-4096 verification): an RSA public operation grows with the square of
+    /// the modulus, so RSA-8192 is 4 units and RSA-16384 (the largest Go accepts) 16.
+    pub(crate) fn check_cost(&self) -> u32 {
+        match self {
+            Self::Rsa(k) => {
+                use rsa::traits::PublicKeyParts as _;
+                let quarters = u32::try_from(k.size().div_ceil(512)).unwrap_or(u32::MAX);
+                quarters.saturating_mul(quarters).max(1)
+            }
+            _ => 1,
+        }
+    }
 }
 
 impl std::fmt::Debug for VerifyingKey {
@@ -206,10 +224,49 @@ fn ecdsa_digest(
         .map_err(|_| ECDSA_INVALID.into())
 }
 
+/// A message that several signatures may be checked over (a DSSE envelope's PAE, tried
+/// against every signature and key). Its SHA-256 digest is computed at most once, and only
+/// when a non-empty signature under an RSA or ECDSA key needs it, so a payload is never
+/// hashed once per signature. Pure Ed25519 reads the message itself on every check: the
+/// algorithm hashes it together with each signature's `R`.
+pub(crate) struct Message<'a> {
+    bytes: &'a [u8],
+    sha256: OnceCell<Vec<u8>>,
+}
+
+impl<'a> Message<'a> {
+    /// Wraps `bytes`; nothing is hashed yet.
+    pub(crate) fn new(bytes: &'a [u8]) -> Self {
+        Self {
+            bytes,
+            sha256: OnceCell::new(),
+        }
+    }
+
+    /// The message's length in bytes.
+    pub(crate) fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    fn sha256(&self) -> &[u8] {
+        self.sha256
+            .get_or_init(|| Sha256::digest(self.bytes).to_vec())
+    }
+}
+
 /// Everything-but-hashedrekord semantics (sigstore `LoadVerifier(key, SHA256)`): RSA is
 /// PKCS #1 v1.5 and ECDSA is SHA-256 over `message` whatever the key size or curve, Ed25519
 /// is pure Ed25519 over `message`.
 pub(crate) fn verify_message(key: &VerifyingKey, message: &[u8], sig: &[u8]) -> Result<(), String> {
+    verify_prepared(key, &Message::new(message), sig)
+}
+
+/// [`verify_message`] over a [`Message`] whose digest may already be known.
+pub(crate) fn verify_prepared(
+    key: &VerifyingKey,
+    message: &Message<'_>,
+    sig: &[u8],
+) -> Result<(), String> {
     match key {
         VerifyingKey::Ed25519(k) => {
             let sig = ed25519_dalek::Signature::from_slice(sig)
@@ -217,10 +274,13 @@ pub(crate) fn verify_message(key: &VerifyingKey, message: &[u8], sig: &[u8]) -> 
             // Go's ed25519.Verify is the cofactorless check without small-order rejection,
             // which is what ed25519-dalek's non-strict `verify` does.
             use ed25519_dalek::Verifier as _;
-            k.verify(message, &sig)
+            k.verify(message.bytes, &sig)
                 .map_err(|_| "failed to verify signature".into())
         }
-        _ => verify_digest(key, HashAlgorithm::Sha256, &Sha256::digest(message), sig),
+        // An empty signature fails whatever the digest: answer before hashing anything.
+        VerifyingKey::Rsa(_) if sig.is_empty() => Err(RSA_INVALID.into()),
+        _ if sig.is_empty() => Err(ECDSA_INVALID.into()),
+        _ => verify_digest(key, HashAlgorithm::Sha256, message.sha256(), sig),
     }
 }
 

@@ -15,7 +15,10 @@ use anyhow::{bail, Context as _, Result};
 use serde::Deserialize;
 use sigstack_http::ConnectionLimits;
 use sigstack_ledger::LedgerConfig;
-use sigstack_rekor::api::{RekorConfig, DEFAULT_MAX_BODY_BYTES, DEFAULT_REQUEST_TIMEOUT};
+use sigstack_rekor::api::{
+    default_verify_workers, RekorConfig, DEFAULT_MAX_BODY_BYTES, DEFAULT_REQUEST_TIMEOUT,
+    DEFAULT_VERIFY_QUEUE,
+};
 
 use crate::cli::DEFAULT_LISTEN;
 
@@ -108,6 +111,11 @@ pub struct ServerSection {
     /// `ADDR:PORT` of a second listener serving only `/metrics`. When set, `/metrics` is not
     /// served on `listen`.
     pub metrics_listen: Option<String>,
+    /// Rekor verifications running at once (the verification pool). Unset: one per core.
+    pub verify_workers: Option<usize>,
+    /// Rekor verifications that may wait for a worker before requests get 503. Unset: the
+    /// API's default.
+    pub verify_queue: Option<usize>,
 }
 
 impl Default for ServerSection {
@@ -122,6 +130,8 @@ impl Default for ServerSection {
             max_connections: None,
             max_requests_per_connection: None,
             metrics_listen: None,
+            verify_workers: None,
+            verify_queue: None,
         }
     }
 }
@@ -304,6 +314,12 @@ impl Config {
         if let Some(secs) = self.server.request_timeout_secs {
             rekor.request_timeout = Duration::from_secs(secs);
         }
+        if let Some(n) = self.server.verify_workers {
+            rekor.verify_workers = n;
+        }
+        if let Some(n) = self.server.verify_queue {
+            rekor.verify_queue = n;
+        }
         rekor
     }
 
@@ -450,6 +466,10 @@ impl Config {
             (
                 "server.max_connections",
                 self.server.max_connections.map(|n| n as u64),
+            ),
+            (
+                "server.verify_workers",
+                self.server.verify_workers.map(|n| n as u64),
             ),
             ("ledger.max_batch", self.ledger.max_batch.map(|n| n as u64)),
             (
@@ -600,6 +620,11 @@ impl Config {
              # max_requests_per_connection = {max_requests}\n\
              # A second listener for /metrics only; when set, /metrics leaves `listen`.\n\
              # metrics_listen = \"0.0.0.0:9090\"\n\
+             # Log entry verifications (signature checks) running at once, off the threads\n\
+             # that serve reads. Default: one per core.\n\
+             # verify_workers = {verify_workers}\n\
+             # Verifications that may wait for a worker; beyond it clients get 503.\n\
+             # verify_queue = {verify_queue}\n\
              \n\
              [database]\n\
              # `sqlite:PATH` (relative to this directory) or `postgres://user@host/db`\n\
@@ -646,6 +671,8 @@ impl Config {
             idle_timeout = limits.idle_timeout.as_secs(),
             max_connections = limits.max_connections,
             max_requests = limits.max_requests_per_connection,
+            verify_workers = default_verify_workers(),
+            verify_queue = DEFAULT_VERIFY_QUEUE,
             max_batch = ledger.max_batch,
             max_delay = ledger.max_delay.as_millis(),
             queue = ledger.queue_capacity,
@@ -843,7 +870,8 @@ mod tests {
 
         let tuned = parse(
             "[log]\nhostname = \"h\"\ntree_id = 7\n[server]\nmax_request_body_bytes = 10\n\
-             request_timeout_secs = 3\n[ledger]\nmax_batch = 5\nmax_delay_ms = 0\n\
+             request_timeout_secs = 3\nverify_workers = 3\nverify_queue = 0\n\
+             [ledger]\nmax_batch = 5\nmax_delay_ms = 0\n\
              tile_cache_tiles = 9000\nrecent_entries_mib = 3\npoint_read_slots = 2\n",
         )
         .unwrap();
@@ -852,6 +880,8 @@ mod tests {
         assert_eq!(tuned.ledger_config().point_read_slots, 2);
         assert_eq!(tuned.rekor_config().max_body_bytes, 10);
         assert_eq!(tuned.rekor_config().request_timeout, Duration::from_secs(3));
+        assert_eq!(tuned.rekor_config().verify_workers, 3);
+        assert_eq!(tuned.rekor_config().verify_queue, 0);
         assert_eq!(tuned.ledger_config().max_batch, 5);
         assert_eq!(tuned.ledger_config().max_delay, Duration::ZERO);
 

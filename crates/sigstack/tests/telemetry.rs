@@ -158,6 +158,16 @@ fn metrics_count_what_the_stack_did() {
     assert_eq!(rejections("key_not_found"), 1.0);
     assert_eq!(rejections("expired"), 0.0);
 
+    // The three hashedrekord posts were verified in the verification pool, none refused.
+    let verifications = |result: &str| {
+        sample(
+            &m,
+            &format!("sigstack_rekor_verifications_total{{result=\"{result}\"}}"),
+        )
+    };
+    assert_eq!(verifications("admitted"), 3.0);
+    assert_eq!(verifications("rejected"), 0.0);
+
     // The genesis entry and the one created above.
     assert_eq!(sample(&m, "sigstack_tree_size{log=\"rekor\"}"), 2.0);
     assert_eq!(sample(&m, "sigstack_tree_size{log=\"ct\"}"), 1.0);

@@ -6,7 +6,7 @@ use serde_json::Value;
 use crate::kinds::{self, CanonicalEntry, Options};
 use crate::pubkey::X509Material;
 use crate::ssh::parse_authorized_key;
-use crate::Error;
+use crate::{Error, WorkBudget};
 
 /// What a canonicalized entry contributes to the ledger.
 #[derive(Debug)]
@@ -21,14 +21,14 @@ pub(crate) struct Canonical {
 
 /// Canonicalizes the JSON body of `POST /api/v1/log/entries` (insert checks on, Rekor's
 /// default algorithm policy).
-pub(crate) fn for_insert(proposed: &[u8]) -> Result<Canonical, Error> {
-    kinds::canonicalize(proposed, &Options::default()).map(into_canonical)
+pub(crate) fn for_insert(proposed: &[u8], budget: &WorkBudget) -> Result<Canonical, Error> {
+    kinds::canonicalize_within(proposed, &Options::default(), budget).map(into_canonical)
 }
 
 /// The leaf hash a proposed entry of a retrieve request would have (insert-only checks
 /// off, canonical dsse/intoto forms accepted).
-pub(crate) fn leaf_for_lookup(proposed: &Value) -> Result<[u8; 32], Error> {
-    kinds::canonicalize_value(proposed, &Options::lookup()).map(|c| c.leaf_hash())
+pub(crate) fn leaf_for_lookup(proposed: &Value, budget: &WorkBudget) -> Result<[u8; 32], Error> {
+    kinds::canonicalize_value_within(proposed, &Options::lookup(), budget).map(|c| c.leaf_hash())
 }
 
 fn into_canonical(entry: CanonicalEntry) -> Canonical {

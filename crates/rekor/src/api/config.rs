@@ -9,6 +9,16 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
 /// timeout is in this range; sigstore-go's client gives up after 30 s).
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Verification jobs that may wait for a worker of the verification pool before new ones
+/// are refused with 503. Each holds its request body; a normal entry's checks take well
+/// under a millisecond, so a full queue drains in about a second per core.
+pub const DEFAULT_VERIFY_QUEUE: usize = 1024;
+
+/// One verification worker per core: signature checks are pure CPU work.
+pub fn default_verify_workers() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+}
+
 /// The Rekor v1 API's configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RekorConfig {
@@ -22,16 +32,26 @@ pub struct RekorConfig {
     pub max_body_bytes: usize,
     /// Longest a request may take; slower ones get 503 with `Retry-After`.
     pub request_timeout: Duration,
+    /// Verifications (create, retrieve by proposed entry, search by PGP key) running at once
+    /// on the verification pool's blocking threads.
+    pub verify_workers: usize,
+    /// Verifications that may wait for a worker; beyond it requests get 503.
+    pub verify_queue: usize,
+    /// Signature checks one request may make (chain building, envelope signatures).
+    pub max_signature_checks: u32,
 }
 
 impl RekorConfig {
-    /// A configuration with the default body limit and timeout.
+    /// A configuration with the default body limit, timeout and verification pool.
     pub fn new(hostname: impl Into<String>, tree_id: i64) -> Self {
         Self {
             hostname: hostname.into(),
             tree_id,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            verify_workers: default_verify_workers(),
+            verify_queue: DEFAULT_VERIFY_QUEUE,
+            max_signature_checks: crate::DEFAULT_MAX_SIGNATURE_CHECKS,
         }
     }
 

@@ -17,7 +17,7 @@ use super::error::{ApiError, SchemaCode};
 use super::query::{Query, ENTRY_ID_PATTERN};
 use super::{body, entry_location, json, metrics, Head, RekorService};
 use crate::entries_to_json;
-use crate::{parse_entry_ref, EntryRef, Kind};
+use crate::{parse_entry_ref, EntryRef, Kind, WorkBudget};
 
 /// Most criteria of each kind, and in total, one retrieve request may carry (Rekor's).
 const MAX_RETRIEVE_ITEMS: usize = 10;
@@ -70,18 +70,20 @@ async fn create_counted<S: Store>(
 ) -> Result<Response, ApiError> {
     let bytes =
         body::json_body(&headers, body, svc.config().max_body_bytes, "proposedEntry").await?;
-    // Signature checks and hashing of up to `max_body_bytes` are CPU work: keep them off
-    // the async workers that serve reads and drive the sequencer.
-    let (canonical, peeked) = tokio::task::spawn_blocking(move || {
-        let canonical = canonical::for_insert(&bytes);
-        let peeked = match &canonical {
-            Ok(c) => metrics::kind_of_label(&c.kind),
-            Err(_) => metrics::peek_kind(&bytes),
-        };
-        (canonical, peeked)
-    })
-    .await
-    .map_err(|e| ApiError::Internal(format!("entry validation task failed: {e}")))?;
+    // Signature checks and hashing of up to `max_body_bytes` are CPU work: they run in the
+    // bounded verification pool, off the async workers that serve reads and drive the
+    // sequencer (a full pool is a 503 here).
+    let (canonical, peeked) = svc
+        .verify_pool()
+        .run(move |budget| {
+            let canonical = canonical::for_insert(&bytes, budget);
+            let peeked = match &canonical {
+                Ok(c) => metrics::kind_of_label(&c.kind),
+                Err(_) => metrics::peek_kind(&bytes),
+            };
+            (canonical, peeked)
+        })
+        .await?;
     *kind = peeked;
     let canonical =
         canonical.map_err(|e| ApiError::from_entry_error(e, "error processing entry: "))?;
@@ -200,16 +202,57 @@ fn list_field<'a>(query: &'a Value, name: &str) -> Result<&'a [Value], ApiError>
     }
 }
 
+/// What a retrieve request asks for, decoded and checked.
+struct Criteria {
+    by_id: Vec<EntryRef>,
+    by_leaf: Vec<[u8; 32]>,
+    log_indexes: Vec<u64>,
+}
+
 /// `POST /api/v1/log/entries/retrieve`: entries by entry IDs / UUIDs, proposed entries and
 /// log indexes. Results come in Rekor's order (80-hex IDs, then UUIDs and proposed entries,
 /// then indexes), misses are skipped, repeats are kept, nothing found is `[]`.
+///
+/// The body is decoded and its proposed entries verified in the verification pool: a
+/// proposed entry costs what a create costs.
 pub(crate) async fn retrieve<S: Store>(
     State(svc): State<Arc<RekorService<S>>>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
     let bytes = body::json_body(&headers, body, svc.config().max_body_bytes, "entry").await?;
-    let query: Value = serde_json::from_slice(&bytes)
+    let Criteria {
+        by_id,
+        by_leaf,
+        log_indexes,
+    } = svc
+        .verify_pool()
+        .run(move |budget| decode_retrieve(&bytes, budget))
+        .await??;
+
+    let mut found = Vec::new();
+    for entry_ref in by_id {
+        found.extend(lookup(&svc, entry_ref).await?);
+    }
+    for leaf in by_leaf {
+        found.extend(svc.ledger().entry_by_leaf(&leaf).await?);
+    }
+    for index in log_indexes {
+        found.extend(svc.ledger().entry(index).await?);
+    }
+    // Read after the lookups: the tree head then covers every entry found.
+    let head = svc.head().await?;
+    let mut results = Vec::with_capacity(found.len());
+    for entry in found {
+        results.push(svc.render_current(entry, &head).await?);
+    }
+    Ok(entry_response(StatusCode::OK, entries_to_json(&results)))
+}
+
+/// The criteria of a retrieve body, with the schema errors Rekor gives, proposed entries
+/// canonicalized (and verified) within `budget`.
+fn decode_retrieve(bytes: &[u8], budget: &WorkBudget) -> Result<Criteria, ApiError> {
+    let query: Value = serde_json::from_slice(bytes)
         .map_err(|e| ApiError::BadRequest(format!("the request body is not valid JSON: {e}")))?;
     if !query.is_object() {
         return Err(ApiError::BadRequest(
@@ -266,26 +309,15 @@ pub(crate) async fn retrieve<S: Store>(
         }
         // Rekor answers 400 for any entry of a retrieve that does not canonicalize, schema
         // problems included.
-        let leaf =
-            canonical::leaf_for_lookup(item).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        let leaf = canonical::leaf_for_lookup(item, budget).map_err(|e| match e {
+            crate::Error::Abandoned => ApiError::Timeout,
+            e => ApiError::BadRequest(e.to_string()),
+        })?;
         by_leaf.push(leaf);
     }
-
-    let mut found = Vec::new();
-    for entry_ref in by_id {
-        found.extend(lookup(&svc, entry_ref).await?);
-    }
-    for leaf in by_leaf {
-        found.extend(svc.ledger().entry_by_leaf(&leaf).await?);
-    }
-    for index in log_indexes {
-        found.extend(svc.ledger().entry(index).await?);
-    }
-    // Read after the lookups: the tree head then covers every entry found.
-    let head = svc.head().await?;
-    let mut results = Vec::with_capacity(found.len());
-    for entry in found {
-        results.push(svc.render_current(entry, &head).await?);
-    }
-    Ok(entry_response(StatusCode::OK, entries_to_json(&results)))
+    Ok(Criteria {
+        by_id,
+        by_leaf,
+        log_indexes,
+    })
 }

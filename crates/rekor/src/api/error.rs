@@ -22,6 +22,7 @@ use serde::Serialize;
 use sigstack_ledger::LedgerError;
 
 use super::json;
+use super::verify_pool::PoolError;
 use crate::error::Error as EntryError;
 
 /// go-openapi's validation error numbers, sent as `code` with HTTP 422.
@@ -127,6 +128,7 @@ impl ApiError {
                 code: 422,
                 message: e.to_string(),
             },
+            EntryError::Abandoned => ApiError::Timeout,
             other => ApiError::BadRequest(format!("{prefix}{other}")),
         }
     }
@@ -213,6 +215,16 @@ impl From<sigstack_http::BodyError> for ApiError {
             unreadable @ sigstack_http::BodyError::Unreadable(_) => {
                 ApiError::BadRequest(unreadable.to_string())
             }
+        }
+    }
+}
+
+impl From<PoolError> for ApiError {
+    fn from(e: PoolError) -> Self {
+        match e {
+            PoolError::Full => ApiError::Unavailable("the server is busy verifying, retry later"),
+            PoolError::Abandoned => ApiError::Timeout,
+            PoolError::Failed(detail) => ApiError::Internal(detail),
         }
     }
 }

@@ -59,7 +59,7 @@ impl<S: Store> RekorService<S> {
             return Ok(false);
         }
         let proposed = proposed_entry(self.key.origin(), now_unix)?;
-        let canonical = canonical::for_insert(&proposed)
+        let canonical = canonical::for_insert(&proposed, &crate::WorkBudget::default())
             .map_err(|e| ApiError::Internal(format!("genesis entry refused: {e}")))?;
         let submission = Submission {
             body: canonical.body,
@@ -88,7 +88,7 @@ mod tests {
     #[test]
     fn the_genesis_entry_is_a_valid_hashedrekord() {
         let proposed = proposed_entry("log.example - 42", 1_700_000_000).unwrap();
-        let canonical = canonical::for_insert(&proposed).unwrap();
+        let canonical = canonical::for_insert(&proposed, &crate::WorkBudget::default()).unwrap();
         assert_eq!(canonical.kind, "hashedrekord:0.0.1");
         let digest = hex::encode(Sha256::digest(
             b"sigstack genesis entry of log.example - 42 at 1700000000\n",
@@ -98,9 +98,11 @@ mod tests {
             .iter()
             .any(|k| k == &format!("sha256:{digest}")));
         // A fresh key each time: two logs never share a genesis entry.
-        let again =
-            canonical::for_insert(&proposed_entry("log.example - 42", 1_700_000_000).unwrap())
-                .unwrap();
+        let again = canonical::for_insert(
+            &proposed_entry("log.example - 42", 1_700_000_000).unwrap(),
+            &crate::WorkBudget::default(),
+        )
+        .unwrap();
         assert_ne!(again.body, canonical.body);
     }
 }

@@ -1,11 +1,13 @@
-//! What the Rekor API counts: entry submissions by kind and outcome, and proofs that failed
-//! their self-check on the read path. Plain atomics behind a method, no global registry: the
+//! What the Rekor API counts: entry submissions by kind and outcome, proofs that failed
+//! their self-check on the read path, and the verification pool's admissions. Plain atomics behind a method, no global registry: the
 //! embedding binary reads them and decides how to export them.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use sigstack_ledger::{EntryOutcome, OutcomeCounters};
 
+use super::verify_pool::VerificationCounters;
 use crate::Kind;
 
 /// Label of submissions whose kind could not be read (not JSON, no or an unknown `kind`).
@@ -19,6 +21,7 @@ const KINDS: [Kind; 4] = [Kind::HashedRekord, Kind::Rekord, Kind::Intoto, Kind::
 pub struct RekorMetrics {
     entries: [OutcomeCounters; 5],
     proof_check_failures: AtomicU64,
+    verification: Arc<VerificationCounters>,
 }
 
 impl RekorMetrics {
@@ -44,6 +47,16 @@ impl RekorMetrics {
             .zip(&self.entries)
             .flat_map(|(name, counters)| EntryOutcome::ALL.map(|o| (name, o, counters.get(o))))
             .collect()
+    }
+
+    /// The verification pool's admitted, rejected (503) and abandoned jobs.
+    pub fn verification(&self) -> &VerificationCounters {
+        &self.verification
+    }
+
+    /// The counters the verification pool writes to.
+    pub(crate) fn verification_counters(&self) -> Arc<VerificationCounters> {
+        Arc::clone(&self.verification)
     }
 
     /// Inclusion proofs the read path refused to hand out because they did not verify (the

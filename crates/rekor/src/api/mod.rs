@@ -35,6 +35,7 @@ mod model;
 mod query;
 mod routes;
 mod search;
+mod verify_pool;
 
 use std::sync::Arc;
 
@@ -43,11 +44,15 @@ use sigstack_ledger::{Clock, Ledger, LedgerConfig, LedgerError};
 use sigstack_merkle::signature::EcdsaP256Signer;
 use sigstack_merkle::{verify_inclusion, Hash};
 
-pub use config::{RekorConfig, DEFAULT_MAX_BODY_BYTES, DEFAULT_REQUEST_TIMEOUT};
+pub use config::{
+    default_verify_workers, RekorConfig, DEFAULT_MAX_BODY_BYTES, DEFAULT_REQUEST_TIMEOUT,
+    DEFAULT_VERIFY_QUEUE,
+};
 pub use error::ApiError;
 pub use keys::{KeyError, LogKey};
 pub use metrics::{RekorMetrics, UNKNOWN_KIND};
 pub use routes::router;
+pub use verify_pool::VerificationCounters;
 
 /// Rekor's answer to a client over its rate limit (429 with `Retry-After`), for a server
 /// that applies limits in front of [`router`].
@@ -84,6 +89,7 @@ pub struct RekorService<S: Store> {
     key: Arc<LogKey>,
     ledger: Ledger<S>,
     metrics: RekorMetrics,
+    verify_pool: verify_pool::VerifyPool,
 }
 
 impl<S: Store> RekorService<S> {
@@ -91,11 +97,22 @@ impl<S: Store> RekorService<S> {
     /// its stamper and checkpoint signer, and the ledger's shard must be `config.tree_id`;
     /// otherwise SETs and checkpoints will not verify with the key this API serves.
     pub fn new(config: RekorConfig, key: Arc<LogKey>, ledger: Ledger<S>) -> Self {
+        let metrics = RekorMetrics::default();
+        let verify_pool = verify_pool::VerifyPool::new(
+            verify_pool::PoolLimits {
+                workers: config.verify_workers,
+                queue: config.verify_queue,
+                max_signature_checks: config.max_signature_checks,
+                deadline: config.request_timeout,
+            },
+            metrics.verification_counters(),
+        );
         Self {
             config,
             key,
             ledger,
-            metrics: RekorMetrics::default(),
+            metrics,
+            verify_pool,
         }
     }
 
@@ -140,6 +157,11 @@ impl<S: Store> RekorService<S> {
     /// What this API counted (entry submissions, proof self-check failures), for export.
     pub fn metrics(&self) -> &RekorMetrics {
         &self.metrics
+    }
+
+    /// The bounded pool every signature check of a request runs in.
+    pub(crate) fn verify_pool(&self) -> &verify_pool::VerifyPool {
+        &self.verify_pool
     }
 
     /// The 80-hex entry ID of the leaf `leaf` in this tree.

@@ -150,12 +150,30 @@ pub(crate) async fn retrieve<S: Store>(
     let bytes = body::json_body(&headers, body, svc.config().max_body_bytes, "query").await?;
     let query: Value = serde_json::from_slice(&bytes)
         .map_err(|e| ApiError::BadRequest(format!("the request body is not valid JSON: {e}")))?;
-    let Some(query) = query.as_object() else {
+    let Some(map) = query.as_object() else {
         return Err(ApiError::BadRequest(
             "the request body must be a JSON object".to_owned(),
         ));
     };
-    let (keys, intersect) = search_keys(query)?;
+    // Reading a PGP key ring checks its self-signatures: that is verification work, done in
+    // the verification pool like every other.
+    let pgp = map
+        .get("publicKey")
+        .and_then(|pk| pk.get("format"))
+        .and_then(Value::as_str)
+        == Some("pgp");
+    let (keys, intersect) = if pgp {
+        svc.verify_pool()
+            .run(move |_| match query.as_object() {
+                Some(map) => search_keys(map),
+                None => Err(ApiError::Internal(
+                    "the query stopped being an object".into(),
+                )),
+            })
+            .await??
+    } else {
+        search_keys(map)?
+    };
 
     let mut result: Option<BTreeSet<u64>> = None;
     for key in &keys {

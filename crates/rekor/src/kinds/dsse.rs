@@ -9,6 +9,7 @@
 use serde_json::{json, Map, Value};
 
 use super::{finish, is_lower_hex, CanonicalEntry, Kind, Mode, Options, SearchKeys};
+use crate::budget::WorkBudget;
 use crate::dsse::{self, parse_envelope};
 use crate::error::{Error, Result};
 use crate::json::{get_field, object, string};
@@ -17,7 +18,11 @@ use crate::{b64, verify::sha256_hex};
 
 const IN_TOTO_PAYLOAD_TYPE: &str = "application/vnd.in-toto+json";
 
-pub(super) fn canonicalize(spec: &Map<String, Value>, options: &Options) -> Result<CanonicalEntry> {
+pub(super) fn canonicalize(
+    spec: &Map<String, Value>,
+    options: &Options,
+    budget: &WorkBudget,
+) -> Result<CanonicalEntry> {
     let proposed = object(spec, "proposedContent", "spec.proposedContent")?;
     let envelope_hash = given_hash(spec, "envelopeHash")?;
     let payload_hash = given_hash(spec, "payloadHash")?;
@@ -53,12 +58,16 @@ pub(super) fn canonicalize(spec: &Map<String, Value>, options: &Options) -> Resu
                     "either proposedContent or envelopeHash, payloadHash, and signatures must be present but not both",
                 ));
             }
-            from_proposed(proposed, options)
+            from_proposed(proposed, options, budget)
         }
     }
 }
 
-fn from_proposed(proposed: &Map<String, Value>, options: &Options) -> Result<CanonicalEntry> {
+fn from_proposed(
+    proposed: &Map<String, Value>,
+    options: &Options,
+    budget: &WorkBudget,
+) -> Result<CanonicalEntry> {
     let envelope_text = string(proposed, "envelope", "spec.proposedContent.envelope")?;
     let verifiers = verifiers(proposed)?;
     let Some(envelope_text) = envelope_text else {
@@ -75,6 +84,14 @@ fn from_proposed(proposed: &Map<String, Value>, options: &Options) -> Result<Can
             "DSSE envelope must contain 1 or more signatures",
         ));
     }
+
+    let sigs: Vec<&[u8]> = env.signatures.iter().map(|s| s.sig.as_bytes()).collect();
+    dsse::check_workload(&sigs, verifiers.len())
+        .map_err(|e| Error::malformed("spec.proposedContent.envelope", e))?;
+    let prepared = dsse::Prepared::new(&env);
+    let checker = prepared.as_ref().map(dsse::Prepared::verifier);
+    let not_verified =
+        |e: &String| Error::InvalidSignature(format!("could not verify envelope: {e}"));
 
     // Rekor's verifyEnvelope: keys are tried in order until every signature is verified;
     // each key tried must verify at least one signature.
@@ -95,8 +112,11 @@ fn from_proposed(proposed: &Map<String, Value>, options: &Options) -> Result<Can
         let key = material.verifying_key().ok_or_else(|| {
             Error::malformed("spec.proposedContent.verifiers", "no public key found")
         })?;
-        let accepted = dsse::verify_with_key(&env, key)
-            .map_err(|e| Error::InvalidSignature(format!("could not verify envelope: {e}")))?;
+        let accepted = checker
+            .as_ref()
+            .map_err(|e| not_verified(e))?
+            .verify_with_key(key, budget)
+            .map_err(|e| not_verified(&e))?;
         if let Some(sig) = env.signatures.get(accepted) {
             unverified.retain(|u| *u != sig.sig);
             verified.retain(|(s, _)| *s != sig.sig);

@@ -8,12 +8,17 @@ use serde_json::{json, Map, Value};
 
 use super::{finish, is_lower_hex, CanonicalEntry, Kind, Mode, Options, SearchKeys};
 use crate::b64;
+use crate::budget::WorkBudget;
 use crate::error::{Error, Result};
 use crate::json::{bytes, object, required, string};
 use crate::pubkey::X509Material;
 use crate::verify::{self, HashAlgorithm};
 
-pub(super) fn canonicalize(spec: &Map<String, Value>, options: &Options) -> Result<CanonicalEntry> {
+pub(super) fn canonicalize(
+    spec: &Map<String, Value>,
+    options: &Options,
+    budget: &WorkBudget,
+) -> Result<CanonicalEntry> {
     // Decoding (base64 first, as Rekor's DecodeEntry does), then schema validation.
     let signature = object(spec, "signature", "spec.signature")?;
     let (sig, key_content) = match signature {
@@ -80,7 +85,7 @@ pub(super) fn canonicalize(spec: &Map<String, Value>, options: &Options) -> Resu
             format!("invalid value for hash: {e}"),
         )
     })?;
-    verify_entry(&material, alg, &digest, &sig)?;
+    verify_entry(&material, alg, &digest, &sig, budget)?;
 
     if options.mode == Mode::Insert {
         if let Some(key) = material.verifying_key() {
@@ -107,12 +112,13 @@ fn verify_entry(
     alg: HashAlgorithm,
     digest: &[u8],
     sig: &[u8],
+    budget: &WorkBudget,
 ) -> Result<()> {
     let fail = |why: String| Error::InvalidSignature(format!("verifying signature: {why}"));
     if sig.is_empty() {
         return Err(fail("X509 signature has not been initialized".into()));
     }
-    material.verify_chain().map_err(fail)?;
+    material.verify_chain(budget).map_err(fail)?;
     let key = material
         .verifying_key()
         .ok_or_else(|| fail("no public key found".into()))?;

@@ -9,6 +9,7 @@
 use serde_json::{json, Map, Value};
 
 use super::{finish, is_lower_hex, CanonicalEntry, Kind, Mode, Options, SearchKeys};
+use crate::budget::WorkBudget;
 use crate::dsse::{self, parse_envelope};
 use crate::error::{Error, Result};
 use crate::json::{bytes, object, required, string};
@@ -17,7 +18,11 @@ use crate::{b64, verify::sha256_hex};
 
 const IN_TOTO_PAYLOAD_TYPE: &str = "application/vnd.in-toto+json";
 
-pub(super) fn canonicalize(spec: &Map<String, Value>, options: &Options) -> Result<CanonicalEntry> {
+pub(super) fn canonicalize(
+    spec: &Map<String, Value>,
+    options: &Options,
+    budget: &WorkBudget,
+) -> Result<CanonicalEntry> {
     let content = object(spec, "content", "spec.content")?;
     let public_key = bytes(spec, "publicKey", "spec.publicKey", "public key")?;
     let Some(content) = content else {
@@ -45,7 +50,11 @@ pub(super) fn canonicalize(spec: &Map<String, Value>, options: &Options) -> Resu
         let key = material
             .verifying_key()
             .ok_or_else(|| Error::malformed("spec.publicKey", "no public key found"))?;
-        dsse::verify_with_key(&env, key).map_err(Error::InvalidSignature)?;
+        let sigs: Vec<&[u8]> = env.signatures.iter().map(|s| s.sig.as_bytes()).collect();
+        dsse::check_workload(&sigs, 1).map_err(|e| Error::malformed("spec.content.envelope", e))?;
+        dsse::Prepared::new(&env)
+            .and_then(|p| p.verifier().verify_with_key(key, budget))
+            .map_err(Error::InvalidSignature)?;
         let payload = b64::decode_std(&env.payload)
             .map_err(|e| Error::malformed("spec.content.envelope", e))?;
         if options.mode == Mode::Insert

@@ -10,6 +10,7 @@
 use serde_json::{json, Map, Value};
 
 use super::{finish, CanonicalEntry, Kind, Mode, Options, SearchKeys};
+use crate::budget::WorkBudget;
 use crate::dsse::{self, Envelope, EnvelopeSignature};
 use crate::error::{Error, Result};
 use crate::json::{bytes, get_field, object, required, string};
@@ -24,7 +25,11 @@ struct Signature {
     public_key: Vec<u8>,
 }
 
-pub(super) fn canonicalize(spec: &Map<String, Value>, options: &Options) -> Result<CanonicalEntry> {
+pub(super) fn canonicalize(
+    spec: &Map<String, Value>,
+    options: &Options,
+    budget: &WorkBudget,
+) -> Result<CanonicalEntry> {
     let Some(content) = object(spec, "content", "spec.content")? else {
         return Err(required("spec.content", "content"));
     };
@@ -70,7 +75,7 @@ pub(super) fn canonicalize(spec: &Map<String, Value>, options: &Options) -> Resu
                 })
                 .collect(),
         };
-        verify_envelope(&env, &signatures)?;
+        verify_envelope(&env, &signatures, budget)?;
         let decoded = b64::decode_std(&payload_text).map_err(|e| {
             Error::malformed(
                 "spec.content.envelope.payload",
@@ -162,7 +167,14 @@ fn parse_signatures(envelope: &Map<String, Value>) -> Result<Vec<Signature>> {
 
 /// Rekor's `verifyEnvelope` for 0.0.2: every key listed must verify one signature, and every
 /// signature must be verified by some key.
-fn verify_envelope(env: &Envelope, signatures: &[Signature]) -> Result<()> {
+fn verify_envelope(env: &Envelope, signatures: &[Signature], budget: &WorkBudget) -> Result<()> {
+    let sigs: Vec<&[u8]> = signatures.iter().map(|s| s.sig.as_slice()).collect();
+    dsse::check_workload(&sigs, signatures.len())
+        .map_err(|e| Error::malformed("spec.content.envelope.signatures", e))?;
+    let prepared = dsse::Prepared::new(env);
+    let checker = prepared.as_ref().map(dsse::Prepared::verifier);
+    let not_verified =
+        |e: &String| Error::InvalidSignature(format!("could not verify envelope: {e}"));
     let mut unverified: Vec<&str> = env.signatures.iter().map(|s| s.sig.as_str()).collect();
     for s in signatures {
         let material =
@@ -179,8 +191,11 @@ fn verify_envelope(env: &Envelope, signatures: &[Signature]) -> Result<()> {
                 "no public key found",
             )
         })?;
-        let accepted = dsse::verify_with_key(env, key)
-            .map_err(|e| Error::InvalidSignature(format!("could not verify envelope: {e}")))?;
+        let accepted = checker
+            .as_ref()
+            .map_err(|e| not_verified(e))?
+            .verify_with_key(key, budget)
+            .map_err(|e| not_verified(&e))?;
         if let Some(sig) = env.signatures.get(accepted) {
             unverified.retain(|u| *u != sig.sig);
         }

@@ -10,6 +10,7 @@
 use serde_json::{json, Map, Value};
 use sigstack_merkle::leaf_hash;
 
+use crate::budget::WorkBudget;
 use crate::entry_id::Uuid;
 use crate::error::{Error, Result};
 use crate::json::{get_field, string};
@@ -266,6 +267,19 @@ impl CanonicalEntry {
 /// # Errors
 /// Any [`Error`] except [`Error::InvalidEntryId`]; see that type for the HTTP mapping.
 pub fn canonicalize(proposed: &[u8], options: &Options) -> Result<CanonicalEntry> {
+    canonicalize_within(proposed, options, &WorkBudget::default())
+}
+
+/// [`canonicalize`] charging its signature checks to `budget` (a chain search and envelope
+/// verification stop when it is spent or cancelled).
+///
+/// # Errors
+/// As [`canonicalize`]; [`Error::Abandoned`] once `budget` was cancelled.
+pub fn canonicalize_within(
+    proposed: &[u8],
+    options: &Options,
+    budget: &WorkBudget,
+) -> Result<CanonicalEntry> {
     if proposed.iter().all(u8::is_ascii_whitespace) {
         return Err(Error::MissingField {
             field: "proposedEntry",
@@ -273,7 +287,7 @@ pub fn canonicalize(proposed: &[u8], options: &Options) -> Result<CanonicalEntry
     }
     let value: Value = serde_json::from_slice(proposed)
         .map_err(|e| Error::InvalidJson(format!("invalid JSON in proposed entry: {e}")))?;
-    canonicalize_value(&value, options)
+    canonicalize_value_within(&value, options, budget)
 }
 
 /// Like [`canonicalize`] for an already parsed JSON value (an element of the `entries`
@@ -282,17 +296,35 @@ pub fn canonicalize(proposed: &[u8], options: &Options) -> Result<CanonicalEntry
 /// # Errors
 /// As [`canonicalize`].
 pub fn canonicalize_value(proposed: &Value, options: &Options) -> Result<CanonicalEntry> {
+    canonicalize_value_within(proposed, options, &WorkBudget::default())
+}
+
+/// [`canonicalize_value`] charging its signature checks to `budget`.
+///
+/// # Errors
+/// As [`canonicalize_within`].
+pub fn canonicalize_value_within(
+    proposed: &Value,
+    options: &Options,
+    budget: &WorkBudget,
+) -> Result<CanonicalEntry> {
     let (kind, version, spec) = split_entry(proposed)?;
-    match (kind, version) {
-        (Kind::HashedRekord, "0.0.1") => hashedrekord::canonicalize(spec, options),
-        (Kind::Rekord, "0.0.1") => rekord::canonicalize(spec, options),
-        (Kind::Intoto, "0.0.1") => intoto_v001::canonicalize(spec, options),
-        (Kind::Intoto, "0.0.2") => intoto_v002::canonicalize(spec, options),
-        (Kind::Dsse, "0.0.1") => dsse::canonicalize(spec, options),
+    let result = match (kind, version) {
+        (Kind::HashedRekord, "0.0.1") => hashedrekord::canonicalize(spec, options, budget),
+        (Kind::Rekord, "0.0.1") => rekord::canonicalize(spec, options, budget),
+        (Kind::Intoto, "0.0.1") => intoto_v001::canonicalize(spec, options, budget),
+        (Kind::Intoto, "0.0.2") => intoto_v002::canonicalize(spec, options, budget),
+        (Kind::Dsse, "0.0.1") => dsse::canonicalize(spec, options, budget),
         (kind, version) => Err(Error::UnsupportedVersion {
             kind: kind.as_str().to_owned(),
             version: version.to_owned(),
         }),
+    };
+    // A cancelled budget fails the next signature check with some kind-specific error; the
+    // caller needs to know it was the cancellation, not the entry.
+    match result {
+        Err(_) if budget.is_cancelled() => Err(Error::Abandoned),
+        other => other,
     }
 }
 

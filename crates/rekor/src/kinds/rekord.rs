@@ -14,6 +14,7 @@ use super::{
     SearchKeys,
 };
 use crate::b64;
+use crate::budget::WorkBudget;
 use crate::error::{Error, Result};
 use crate::json::{bytes, object, required, string};
 use crate::pubkey::X509Material;
@@ -105,13 +106,13 @@ impl Material {
         }
     }
 
-    fn verify(&self, artifact: &[u8]) -> std::result::Result<(), String> {
+    fn verify(&self, artifact: &[u8], budget: &WorkBudget) -> std::result::Result<(), String> {
         match self {
             Material::X509 { key, sig } => {
                 if sig.is_empty() {
                     return Err("X509 signature has not been initialized".into());
                 }
-                key.verify_chain()?;
+                key.verify_chain(budget)?;
                 let k = key.verifying_key().ok_or("no public key found")?;
                 verify::verify_message(k, artifact, sig)
             }
@@ -239,6 +240,7 @@ fn fields(spec: &Map<String, Value>) -> Result<Fields<'_>> {
 pub(super) fn canonicalize(
     spec: &Map<String, Value>,
     _options: &Options,
+    budget: &WorkBudget,
 ) -> Result<CanonicalEntry> {
     let f = fields(spec)?;
     let content =
@@ -258,7 +260,9 @@ pub(super) fn canonicalize(
             ));
         }
     }
-    material.verify(&content).map_err(Error::InvalidSignature)?;
+    material
+        .verify(&content, budget)
+        .map_err(Error::InvalidSignature)?;
     build(f.format, &material, &computed)
 }
 

@@ -130,6 +130,19 @@ impl<S: Store> Source for RekorSource<S> {
             &[("log", "rekor")],
             m.proof_check_failures(),
         );
+        let v = m.verification();
+        for (result, n) in [
+            ("admitted", v.admitted()),
+            ("rejected", v.rejected()),
+            ("abandoned", v.abandoned()),
+        ] {
+            scrape.counter(
+                "sigstack_rekor_verifications_total",
+                "Rekor verification pool jobs: admitted, rejected (pool full, 503) and abandoned (client gone or deadline passed; admitted too).",
+                &[("result", result)],
+                n,
+            );
+        }
     }
 }
 
