@@ -94,6 +94,7 @@ pub async fn run(mut args: ServeArgs) -> Result<()> {
     if let Some(dev) = &dev {
         warn_dev_oidc(dev, listen);
     }
+    let tsa = tsa_service(dir, components.contains(&Component::Ca))?;
 
     info!(
         database = %url,
@@ -111,6 +112,7 @@ pub async fn run(mut args: ServeArgs) -> Result<()> {
         dev,
         ct_api: components.contains(&Component::Ct),
         listen,
+        tsa,
     };
     with_store(&url, Schema::MigrateSqlite, server).await
 }
@@ -196,6 +198,31 @@ struct Server {
     /// Whether the CT log's own API is served (component `ct`), not only used by the CA.
     ct_api: bool,
     listen: SocketAddr,
+    /// The timestamp authority, served with the CA when the data directory has its files.
+    tsa: Option<Arc<sigstack_tsa::server::TsaService>>,
+}
+
+/// The TSA, when the CA is served and the data directory has the TSA key and chain; a data
+/// directory made before the TSA existed runs without it (`sigstack init` adds it).
+fn tsa_service(dir: &Path, with_ca: bool) -> Result<Option<Arc<sigstack_tsa::server::TsaService>>> {
+    if !with_ca {
+        return Ok(None);
+    }
+    match material::tsa::load(dir)? {
+        Some(authority) => Ok(Some(Arc::new(sigstack_tsa::server::TsaService::new(
+            authority,
+        )?))),
+        None => {
+            info!(
+                "no timestamp authority: {} has no {} and {}; run `sigstack init` on it to \
+                 add them",
+                dir.display(),
+                material::tsa::TSA_KEY,
+                material::tsa::TSA_CHAIN
+            );
+            Ok(None)
+        }
+    }
 }
 
 impl StoreTask for Server {
@@ -319,6 +346,10 @@ impl StoreTask for Server {
         }
         if let Some(dev) = self.dev {
             services.dev_oidc = Some(dev_oidc::routes(&dev));
+        }
+        if let Some(tsa) = self.tsa {
+            telemetry.add(crate::telemetry::TsaSource(Arc::clone(&tsa)));
+            services.tsa = Some(sigstack_tsa::server::router(tsa));
         }
 
         let addr = listener.local_addr().unwrap_or(self.listen);

@@ -57,12 +57,16 @@ pub struct Services {
     pub dev_oidc: Option<(String, Router)>,
     /// What `/readyz` checks, by name.
     pub ready: Vec<(&'static str, Arc<dyn Ready>)>,
+    /// The RFC 3161 timestamp authority (`/api/v1/timestamp…`), when the data directory has
+    /// its key and chain.
+    pub tsa: Option<Router>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Target {
     Service(Component),
     DevOidc,
+    Tsa,
 }
 
 /// Which service a path belongs to. Duplicate slashes are ignored, as the CA's own router
@@ -86,7 +90,9 @@ fn target(path: &str, dev_prefix: Option<&str>) -> Target {
             return Target::DevOidc;
         }
     }
-    if p.starts_with("/ct/v1/") {
+    if p == "/api/v1/timestamp" || p.starts_with("/api/v1/timestamp/") {
+        Target::Tsa
+    } else if p.starts_with("/ct/v1/") {
         Target::Service(Component::Ct)
     } else if p.starts_with("/api/v2/")
         || matches!(
@@ -106,16 +112,22 @@ pub fn router(services: Services, telemetry: Arc<Telemetry>) -> Router {
     let dev_prefix = services.dev_oidc.as_ref().map(|(p, _)| p.clone());
     let dev = services.dev_oidc.map(|(_, r)| r);
     let (log, ct, ca) = (services.log, services.ct, services.ca);
+    let tsa = services.tsa;
     let dispatch = tower::service_fn(move |request: Request| {
         let chosen = match target(request.uri().path(), dev_prefix.as_deref()) {
             Target::Service(Component::Log) => log.clone().ok_or(Component::Log),
             Target::Service(Component::Ct) => ct.clone().ok_or(Component::Ct),
             Target::Service(Component::Ca) => ca.clone().ok_or(Component::Ca),
             Target::DevOidc => dev.clone().ok_or(Component::Ca),
+            Target::Tsa => tsa.clone().ok_or(Component::Log),
         };
+        let no_tsa = chosen.is_err() && target(request.uri().path(), None) == Target::Tsa;
         async move {
             match chosen {
                 Ok(service) => service.oneshot(request).await,
+                Err(_) if no_tsa => Ok::<_, Infallible>(not_served_name(
+                    "the timestamp authority (its key and chain are not in the data directory)",
+                )),
                 Err(missing) => Ok::<_, Infallible>(not_served(missing)),
             }
         }
@@ -140,6 +152,11 @@ fn not_served(missing: Component) -> Response {
         Component::Ct => "the CT log",
         Component::Ca => "the certificate authority",
     };
+    not_served_name(name)
+}
+
+/// 404 naming what this process does not serve.
+fn not_served_name(name: &str) -> Response {
     let body = json!({
         "code": 404,
         "message": format!("this sigstack process does not serve {name}"),

@@ -18,7 +18,7 @@ use axum::http::header::{HeaderValue, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 
 pub use self::http::HttpMetrics;
-pub use self::sources::{CaSource, CtSource, LedgerSource, RekorSource};
+pub use self::sources::{CaSource, CtSource, LedgerSource, RekorSource, TsaSource};
 use self::text::Scrape;
 
 /// Something whose counters go into a scrape. Reads must be cheap and never block on I/O:

@@ -97,6 +97,17 @@ pub fn write(dir: &Path, config: &Config, base: &str, out: &Path) -> Result<()> 
         ),
         (files::COSIGN_ENV, cosign_env(&out, base)),
     ];
+    // The TSA chain for `cosign verify-blob --timestamp-certificate-chain`.
+    if let Some(tsa) = &instance.tsa {
+        let pem: String = tsa
+            .chain_der
+            .iter()
+            .map(|der| keys::pem_encode("CERTIFICATE", der))
+            .collect();
+        let path = out.join(crate::material::tsa::TSA_CHAIN);
+        replace(&path, &pem)?;
+        println!("wrote   {}", path.display());
+    }
     for (name, text) in &written {
         replace(&out.join(name), text)?;
         println!("wrote   {}", out.join(name).display());
@@ -155,7 +166,30 @@ fn instance(dir: &Path, config: &Config, base: &str) -> Result<Instance> {
             valid_from,
         },
         operator: config.log.hostname.clone(),
+        tsa: tsa_entry(dir, base)?,
     })
+}
+
+/// The TSA as the trust documents list it, if the data directory has one.
+fn tsa_entry(dir: &Path, base: &str) -> Result<Option<CaEntry>> {
+    let Some(tsa) = crate::material::tsa::load(dir)? else {
+        return Ok(None);
+    };
+    let chain = tsa.chain_der().to_vec();
+    let root = chain
+        .last()
+        .map(|der| Certificate::from_der(der))
+        .transpose()
+        .context("parsing the TSA root certificate")?
+        .context("the TSA chain is empty")?;
+    let (organization, common_name) = names(&root);
+    Ok(Some(CaEntry {
+        uri: format!("{}/api/v1/timestamp", base.trim_end_matches('/')),
+        organization,
+        common_name,
+        chain_der: chain,
+        valid_from: crate::time::rfc3339(tsa.not_before().as_secs()),
+    }))
 }
 
 /// The DER certificates `ca.certificates` names, in order (issuing first, root last); a file
