@@ -414,3 +414,17 @@ async fn http_answers_like_timestamp_authority() {
         service.authority().chain_pem().unwrap()
     );
 }
+
+#[test]
+fn request_extensions_are_refused() {
+    let q = Query::sha256(b"x");
+    let mut req = TimeStampReq::from_der(&q.der()).unwrap();
+    req.extensions = Some(vec![x509_cert::ext::Extension {
+        extn_id: ObjectIdentifier::new_unwrap("1.2.3.4"),
+        critical: false,
+        extn_value: OctetString::new(vec![5, 0]).unwrap(),
+    }]);
+    let e = Request::from_der(&req.to_der().unwrap()).unwrap_err();
+    assert!(matches!(e, TsaError::Extension), "{e:?}");
+    assert_eq!(e.status(), 400);
+}

@@ -121,3 +121,50 @@ pub fn load(dir: &Path) -> Result<Option<Authority>> {
     })?;
     Ok(Some(authority))
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn temp_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "sigstack-tsa-{name}-{}-{:?}",
+            std::process::id(),
+            SystemTime::now()
+        ));
+        fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn init_creates_then_keeps_and_a_directory_without_them_has_no_tsa() {
+        let dir = temp_dir("create");
+        assert!(load(&dir).unwrap().is_none());
+        let made = ensure(&dir, "example", "example-tsa").unwrap();
+        assert!(made.iter().all(|(_, m, _)| *m == Made::Created));
+        let chain = fs::read(dir.join(TSA_CHAIN)).unwrap();
+        let again = ensure(&dir, "example", "example-tsa").unwrap();
+        assert!(again.iter().all(|(_, m, _)| *m == Made::Kept));
+        assert_eq!(fs::read(dir.join(TSA_CHAIN)).unwrap(), chain);
+        #[cfg(unix)]
+        for key in [TSA_KEY, TSA_ROOT_KEY] {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = fs::metadata(dir.join(key)).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "{key}");
+        }
+        assert!(load(&dir).unwrap().is_some());
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_partial_set_is_refused() {
+        let dir = temp_dir("partial");
+        ensure(&dir, "example", "example-tsa").unwrap();
+        fs::remove_file(dir.join(TSA_CHAIN)).unwrap();
+        assert!(load(&dir).is_err());
+        let e = format!("{:#}", ensure(&dir, "example", "example-tsa").unwrap_err());
+        assert!(e.contains("incomplete"), "{e}");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -315,6 +315,12 @@ mod tests {
             Target::Service(Component::Log)
         );
         assert_eq!(target("/jwks", Some("")), Target::DevOidc);
+        assert_eq!(target("/api/v1/timestamp", None), Target::Tsa);
+        assert_eq!(target("//api/v1/timestamp/certchain", None), Target::Tsa);
+        assert_eq!(
+            target("/api/v1/timestampx", None),
+            Target::Service(Component::Log)
+        );
         assert_eq!(
             target("/api/v1/log", Some("")),
             Target::Service(Component::Log)

@@ -284,6 +284,50 @@ mod tests {
         }
     }
 
+    /// With a TSA, the trusted root lists it with the fields, at every level, that the real
+    /// roots' `timestampAuthorities` have, chain leaf first; the signing config lists its full
+    /// `…/api/v1/timestamp` URL as an API v1 service.
+    #[test]
+    fn the_tsa_is_listed_like_the_real_ones() {
+        let made =
+            sigstack_tsa::chain::create("example", "example-tsa", std::time::SystemTime::now())
+                .unwrap();
+        let mut instance = sample();
+        instance.tsa = Some(CaEntry {
+            uri: "http://127.0.0.1:3000/api/v1/timestamp".into(),
+            organization: "example".into(),
+            common_name: "example-tsa-root".into(),
+            chain_der: made.chain_der.clone(),
+            valid_from: "2025-01-01T00:00:00Z".into(),
+        });
+        let ours = trusted_root(&instance);
+        let o = &ours["timestampAuthorities"][0];
+        let mut compared = 0;
+        for (name, real) in vectors("rekor-v2/trusted-roots") {
+            let Some(r) = real["timestampAuthorities"].get(0) else {
+                continue;
+            };
+            compared += 1;
+            assert_eq!(keys(o), keys(r), "{name}");
+            assert_eq!(keys(&o["subject"]), keys(&r["subject"]), "{name}");
+            assert_eq!(keys(&o["validFor"]), keys(&r["validFor"]), "{name}");
+        }
+        assert!(compared > 0, "no real root with a TSA among the vectors");
+        let chain = o["certChain"]["certificates"].as_array().unwrap();
+        assert_eq!(chain.len(), 2);
+        assert_eq!(
+            chain[0]["rawBytes"],
+            STANDARD.encode(&made.chain_der[0]),
+            "leaf first"
+        );
+        let config = signing_config(&instance);
+        let tsa = &config["tsaUrls"][0];
+        assert_eq!(tsa["url"], "http://127.0.0.1:3000/api/v1/timestamp");
+        assert_eq!(tsa["majorApiVersion"], 1);
+        assert_eq!(tsa["operator"], "example");
+        assert_eq!(signing_config(&sample())["tsaUrls"], serde_json::json!([]));
+    }
+
     /// The rules we follow hold in the real roots: a P-256 log's key ID is SHA-256 of its
     /// SPKI, and each CA chain ends with its self-signed root.
     #[test]
