@@ -86,6 +86,10 @@ openssl_round() { # $1 = name, $2 = extra query flag (-cert or nothing)
 }
 openssl_round with-cert -cert
 openssl_round no-cert
+check_grep "openssl ts -verify with only the root (the token embeds the leaf)" "Verification: OK" \
+  openssl ts -verify -data "$f/file.txt" -in "$f/with-cert.tsr" -CAfile "$f/root.pem"
+check_refused "openssl needs the leaf when the token does not embed it" "" \
+  openssl ts -verify -data "$f/file.txt" -in "$f/no-cert.tsr" -CAfile "$f/root.pem"
 check_grep "the token names our default policy and 1 s accuracy" \
   "Policy OID: 1.3.6.1.4.1.57264.2" openssl ts -reply -in "$f/with-cert.tsr" -text
 echo "other" >"$f/other.txt"
