@@ -154,6 +154,23 @@ check_refused "cosign refuses the timestamp under another TSA root" "unknown aut
   --bundle "$f/blob.bundle" --rfc3161-timestamp "$f/ts.json" \
   --timestamp-certificate-chain "$f/wrong-chain.pem" --use-signed-timestamps "$f/file.txt"
 
+# The protobuf bundle: sigstore-go (inside cosign) checks the timestamp against
+# `timestampAuthorities` in trusted_root.json.
+check_grep "cosign sign-blob --new-bundle-format --timestamp-server-url" "Wrote bundle" \
+  cosign sign-blob --yes --key "$f/cosign.key" --rekor-url "$url" --new-bundle-format \
+  --timestamp-server-url "$tsa" --bundle "$f/new.bundle" "$f/file.txt"
+check_grep "…the bundle holds our RFC 3161 timestamp" '"rfc3161Timestamps"' cat "$f/new.bundle"
+check_grep "cosign verify-blob --trusted-root --use-signed-timestamps" "Verified OK" \
+  cosign verify-blob --key "$f/cosign.pub" --rekor-url "$url" --new-bundle-format \
+  --bundle "$f/new.bundle" --trusted-root "$data/trust/trusted_root.json" \
+  --use-signed-timestamps "$f/file.txt"
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); r.pop("timestampAuthorities"); json.dump(r, open(sys.argv[2],"w"))' \
+  "$data/trust/trusted_root.json" "$f/root-without-tsa.json"
+check_refused "…refused with a trusted root that lists no TSA" "timestamp" \
+  cosign verify-blob --key "$f/cosign.pub" --rekor-url "$url" --new-bundle-format \
+  --bundle "$f/new.bundle" --trusted-root "$f/root-without-tsa.json" \
+  --use-signed-timestamps "$f/file.txt"
+
 # --- a data directory from before the TSA ------------------------------------------------
 stop_server "$server_pid"
 server_pid=""
