@@ -42,6 +42,11 @@ pub fn run(args: &InitArgs) -> Result<()> {
     for (path, how, what) in material::ct::ensure(dir, config.ct_section(dir)?)? {
         material::report(how, &path, what);
     }
+    let organization = ca_section.organization.as_deref().unwrap_or("sigstack");
+    let tsa_name = format!("{}-tsa", config.log.hostname);
+    for (path, how, what) in material::tsa::ensure(dir, organization, &tsa_name)? {
+        material::report(how, &path, what);
+    }
     if let Some(dev) = &config.dev_oidc {
         for (path, how, what) in material::dev_oidc::ensure(dir, dev)? {
             material::report(how, &path, what);

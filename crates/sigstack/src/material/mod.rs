@@ -9,6 +9,7 @@
 pub mod ca;
 pub mod ct;
 pub mod dev_oidc;
+pub mod tsa;
 
 /// What `ensure` did with one file, for `init`'s summary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

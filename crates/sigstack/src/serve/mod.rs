@@ -104,6 +104,7 @@ pub async fn run(mut args: ServeArgs) -> Result<()> {
     if let Some(dev) = &dev {
         warn_dev_oidc(dev, listen);
     }
+    let tsa = tsa_service(dir, components.contains(&Component::Ca))?;
 
     info!(
         database = %url,
@@ -125,6 +126,7 @@ pub async fn run(mut args: ServeArgs) -> Result<()> {
         limits: config.connection_limits(),
         rates: RatePlan::from_config(&config)?,
         tuf: (dir.to_owned(), config.clone()),
+        tsa,
     };
     with_store(&url, Schema::MigrateSqlite, server).await
 }
@@ -218,6 +220,8 @@ struct Server {
     rates: RatePlan,
     /// The data directory and its configuration, for the TUF repository (served when it exists).
     tuf: (std::path::PathBuf, Config),
+    /// The timestamp authority, served with the CA when the data directory has its files.
+    tsa: Option<Arc<sigstack_tsa::server::TsaService>>,
 }
 
 /// The rate limits `[limits]` asks for (`None`: that limit is off).
@@ -282,6 +286,29 @@ impl RatePlan {
             client_header: self.client_header.clone(),
             on_limited,
         })
+    }
+}
+
+/// The TSA, when the CA is served and the data directory has the TSA key and chain; a data
+/// directory made before the TSA existed runs without it (`sigstack init` adds it).
+fn tsa_service(dir: &Path, with_ca: bool) -> Result<Option<Arc<sigstack_tsa::server::TsaService>>> {
+    if !with_ca {
+        return Ok(None);
+    }
+    match material::tsa::load(dir)? {
+        Some(authority) => Ok(Some(Arc::new(sigstack_tsa::server::TsaService::new(
+            authority,
+        )?))),
+        None => {
+            info!(
+                "no timestamp authority: {} has no {} and {}; run `sigstack init` on it to \
+                 add them",
+                dir.display(),
+                material::tsa::TSA_KEY,
+                material::tsa::TSA_CHAIN
+            );
+            Ok(None)
+        }
     }
 }
 
@@ -451,6 +478,10 @@ impl StoreTask for Server {
             services.dev_oidc = Some(dev_oidc::routes(&dev));
         }
         services.tuf = crate::tuf::serve::start(&self.tuf.0, &self.tuf.1)?;
+        if let Some(tsa) = self.tsa {
+            telemetry.add(crate::telemetry::TsaSource(Arc::clone(&tsa)));
+            services.tsa = Some(sigstack_tsa::server::router(tsa));
+        }
 
         telemetry.add(rate_source);
         let public_stats = Arc::new(ServeStats::default());

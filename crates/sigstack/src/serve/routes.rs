@@ -62,6 +62,9 @@ pub struct Services {
     pub limits: AddressLimits,
     /// The TUF repository's `/tuf/…` routes (`crate::tuf::serve`).
     pub tuf: Option<Router>,
+    /// The RFC 3161 timestamp authority (`/api/v1/timestamp…`), when the data directory has
+    /// its key and chain.
+    pub tsa: Option<Router>,
 }
 
 /// The per-address rate limits of the listener: certificate requests, and writes to each
@@ -121,6 +124,7 @@ impl AddressLimits {
 enum Target {
     Service(Component),
     DevOidc,
+    Tsa,
 }
 
 /// Which service a path belongs to. Duplicate slashes are ignored, as the CA's own router
@@ -144,7 +148,9 @@ fn target(path: &str, dev_prefix: Option<&str>) -> Target {
             return Target::DevOidc;
         }
     }
-    if p.starts_with("/ct/v1/") {
+    if p == "/api/v1/timestamp" || p.starts_with("/api/v1/timestamp/") {
+        Target::Tsa
+    } else if p.starts_with("/ct/v1/") {
         Target::Service(Component::Ct)
     } else if p.starts_with("/api/v2/")
         || matches!(
@@ -165,6 +171,7 @@ pub fn router(services: Services, telemetry: Arc<Telemetry>, with_metrics: bool)
     let dev_prefix = services.dev_oidc.as_ref().map(|(p, _)| p.clone());
     let dev = services.dev_oidc.map(|(_, r)| r);
     let (log, ct, ca) = (services.log, services.ct, services.ca);
+    let tsa = services.tsa;
     let tuf = services.tuf.unwrap_or_default();
     let limits = Arc::new(services.limits);
     let dispatch = tower::service_fn(move |mut request: Request| {
@@ -175,13 +182,18 @@ pub fn router(services: Services, telemetry: Arc<Telemetry>, with_metrics: bool)
             Target::Service(Component::Ct) => ct.clone().ok_or(Component::Ct),
             Target::Service(Component::Ca) => ca.clone().ok_or(Component::Ca),
             Target::DevOidc => dev.clone().ok_or(Component::Ca),
+            Target::Tsa => tsa.clone().ok_or(Component::Log),
         };
+        let no_tsa = chosen.is_err() && target(request.uri().path(), None) == Target::Tsa;
         async move {
             if let Err(limited) = admitted {
                 return Ok(limited);
             }
             match chosen {
                 Ok(service) => service.oneshot(request).await,
+                Err(_) if no_tsa => Ok::<_, Infallible>(not_served_name(
+                    "the timestamp authority (its key and chain are not in the data directory)",
+                )),
                 Err(missing) => Ok::<_, Infallible>(not_served(missing)),
             }
         }
@@ -216,6 +228,11 @@ fn not_served(missing: Component) -> Response {
         Component::Ct => "the CT log",
         Component::Ca => "the certificate authority",
     };
+    not_served_name(name)
+}
+
+/// 404 naming what this process does not serve.
+fn not_served_name(name: &str) -> Response {
     let body = json!({
         "code": 404,
         "message": format!("this sigstack process does not serve {name}"),
@@ -374,6 +391,12 @@ mod tests {
             Target::Service(Component::Log)
         );
         assert_eq!(target("/jwks", Some("")), Target::DevOidc);
+        assert_eq!(target("/api/v1/timestamp", None), Target::Tsa);
+        assert_eq!(target("//api/v1/timestamp/certchain", None), Target::Tsa);
+        assert_eq!(
+            target("/api/v1/timestampx", None),
+            Target::Service(Component::Log)
+        );
         assert_eq!(
             target("/api/v1/log", Some("")),
             Target::Service(Component::Log)

@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 
 pub use self::http::HttpMetrics;
 pub use self::sources::{
-    CaSource, CtSource, LedgerSource, RateLimitSource, RekorSource, ServeSource,
+    CaSource, CtSource, LedgerSource, RateLimitSource, RekorSource, ServeSource, TsaSource,
 };
 use self::text::Scrape;
 

@@ -269,6 +269,29 @@ impl Source for RateLimitSource {
     }
 }
 
+/// The timestamp authority's counters.
+pub struct TsaSource(pub Arc<sigstack_tsa::server::TsaService>);
+
+impl Source for TsaSource {
+    fn collect(&self, scrape: &mut Scrape) {
+        let m = self.0.metrics();
+        scrape.counter(
+            "sigstack_tsa_timestamps_issued_total",
+            "RFC 3161 timestamps issued.",
+            &[],
+            m.issued(),
+        );
+        for (reason, n) in m.refused() {
+            scrape.counter(
+                "sigstack_tsa_timestamps_refused_total",
+                "RFC 3161 timestamp requests refused, by reason.",
+                &[("reason", reason)],
+                n,
+            );
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -59,6 +59,10 @@ pub struct Instance {
     pub ca: CaEntry,
     /// The CT log.
     pub ctlog: LogEntry,
+    /// The timestamp authority, when the data directory has one: `uri` is the full
+    /// `…/api/v1/timestamp` URL, the chain `[leaf, root]` (leaf first, unlike a CA's), the
+    /// names those of the root, `valid_from` the leaf's start.
+    pub tsa: Option<CaEntry>,
     /// `operator` of every signing-config service (clients keep one service per operator).
     pub operator: String,
 }
@@ -89,7 +93,7 @@ pub fn trusted_root(instance: &Instance) -> Value {
         .iter()
         .map(|der| json!({ "rawBytes": STANDARD.encode(der) }))
         .collect();
-    json!({
+    let mut root = json!({
         "mediaType": TRUSTED_ROOT_MEDIA_TYPE,
         "tlogs": [log_json(&instance.tlog)],
         "certificateAuthorities": [{
@@ -99,7 +103,24 @@ pub fn trusted_root(instance: &Instance) -> Value {
             "validFor": { "start": ca.valid_from },
         }],
         "ctlogs": [log_json(&instance.ctlog)],
-    })
+    });
+    if let (Some(tsa), Some(fields)) = (&instance.tsa, root.as_object_mut()) {
+        let chain: Vec<Value> = tsa
+            .chain_der
+            .iter()
+            .map(|der| json!({ "rawBytes": STANDARD.encode(der) }))
+            .collect();
+        fields.insert(
+            "timestampAuthorities".into(),
+            json!([{
+                "subject": { "organization": tsa.organization, "commonName": tsa.common_name },
+                "uri": tsa.uri,
+                "certChain": { "certificates": chain },
+                "validFor": { "start": tsa.valid_from },
+            }]),
+        );
+    }
+    root
 }
 
 fn service(url: &str, start: &str, operator: &str) -> Value {
@@ -113,14 +134,20 @@ fn service(url: &str, start: &str, operator: &str) -> Value {
 
 /// The `SigningConfig` v0.2 document: our CA (API v1, which is what clients call the
 /// `/api/v2` Fulcio protocol) and our Rekor v1 log; no OIDC provider (there is no
-/// interactive flow: tokens come from the operator's issuer) and no timestamp authority.
+/// interactive flow: tokens come from the operator's issuer) and our timestamp authority (its
+/// full `…/api/v1/timestamp` URL, API v1) when there is one.
 pub fn signing_config(instance: &Instance) -> Value {
+    let tsa_urls: Vec<Value> = instance
+        .tsa
+        .iter()
+        .map(|t| service(&t.uri, &t.valid_from, &instance.operator))
+        .collect();
     json!({
         "mediaType": SIGNING_CONFIG_MEDIA_TYPE,
         "caUrls": [service(&instance.ca.uri, &instance.ca.valid_from, &instance.operator)],
         "oidcUrls": [],
         "rekorTlogUrls": [service(&instance.tlog.base_url, &instance.tlog.valid_from, &instance.operator)],
-        "tsaUrls": [],
+        "tsaUrls": tsa_urls,
         "rekorTlogConfig": { "selector": "ANY" },
         "tsaConfig": { "selector": "ANY" },
     })
@@ -208,6 +235,7 @@ mod tests {
                 valid_from: "2025-01-01T00:00:00Z".into(),
             },
             operator: "example".into(),
+            tsa: None,
         }
     }
 
@@ -254,6 +282,50 @@ mod tests {
                 "{name}"
             );
         }
+    }
+
+    /// With a TSA, the trusted root lists it with the fields, at every level, that the real
+    /// roots' `timestampAuthorities` have, chain leaf first; the signing config lists its full
+    /// `…/api/v1/timestamp` URL as an API v1 service.
+    #[test]
+    fn the_tsa_is_listed_like_the_real_ones() {
+        let made =
+            sigstack_tsa::chain::create("example", "example-tsa", std::time::SystemTime::now())
+                .unwrap();
+        let mut instance = sample();
+        instance.tsa = Some(CaEntry {
+            uri: "http://127.0.0.1:3000/api/v1/timestamp".into(),
+            organization: "example".into(),
+            common_name: "example-tsa-root".into(),
+            chain_der: made.chain_der.clone(),
+            valid_from: "2025-01-01T00:00:00Z".into(),
+        });
+        let ours = trusted_root(&instance);
+        let o = &ours["timestampAuthorities"][0];
+        let mut compared = 0;
+        for (name, real) in vectors("rekor-v2/trusted-roots") {
+            let Some(r) = real["timestampAuthorities"].get(0) else {
+                continue;
+            };
+            compared += 1;
+            assert_eq!(keys(o), keys(r), "{name}");
+            assert_eq!(keys(&o["subject"]), keys(&r["subject"]), "{name}");
+            assert_eq!(keys(&o["validFor"]), keys(&r["validFor"]), "{name}");
+        }
+        assert!(compared > 0, "no real root with a TSA among the vectors");
+        let chain = o["certChain"]["certificates"].as_array().unwrap();
+        assert_eq!(chain.len(), 2);
+        assert_eq!(
+            chain[0]["rawBytes"],
+            STANDARD.encode(&made.chain_der[0]),
+            "leaf first"
+        );
+        let config = signing_config(&instance);
+        let tsa = &config["tsaUrls"][0];
+        assert_eq!(tsa["url"], "http://127.0.0.1:3000/api/v1/timestamp");
+        assert_eq!(tsa["majorApiVersion"], 1);
+        assert_eq!(tsa["operator"], "example");
+        assert_eq!(signing_config(&sample())["tsaUrls"], serde_json::json!([]));
     }
 
     /// The rules we follow hold in the real roots: a P-256 log's key ID is SHA-256 of its

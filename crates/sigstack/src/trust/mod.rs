@@ -89,6 +89,12 @@ pub fn write(dir: &Path, config: &Config, base: &str, out: &Path) -> Result<()> 
         (files::REKOR_KEY, docs.rekor_key),
         (files::COSIGN_ENV, cosign_env(&out, base, tuf)),
     ];
+    // The TSA chain for `cosign verify-blob --timestamp-certificate-chain`.
+    if let Some(pem) = &docs.tsa_chain {
+        let path = out.join(crate::material::tsa::TSA_CHAIN);
+        replace(&path, pem)?;
+        println!("wrote   {}", path.display());
+    }
     for (name, text) in &written {
         replace(&out.join(name), text)?;
         println!("wrote   {}", out.join(name).display());
@@ -118,6 +124,8 @@ pub struct Documents {
     pub ct_key: String,
     /// The Rekor log's public key, PEM.
     pub rekor_key: String,
+    /// The timestamp authority's chain as PEM, leaf first, when the instance has one.
+    pub tsa_chain: Option<String>,
 }
 
 /// The documents clients reaching the data directory `dir` at `base` need.
@@ -136,6 +144,12 @@ pub fn documents(dir: &Path, config: &Config, base: &str) -> Result<Documents> {
             .collect(),
         ct_key: keys::pem_encode("PUBLIC KEY", &instance.ctlog.spki_der),
         rekor_key: keys::pem_encode("PUBLIC KEY", &instance.tlog.spki_der),
+        tsa_chain: instance.tsa.as_ref().map(|tsa| {
+            tsa.chain_der
+                .iter()
+                .map(|der| keys::pem_encode("CERTIFICATE", der))
+                .collect()
+        }),
     })
 }
 
@@ -184,7 +198,30 @@ fn instance(dir: &Path, config: &Config, base: &str) -> Result<Instance> {
             valid_from,
         },
         operator: config.log.hostname.clone(),
+        tsa: tsa_entry(dir, base)?,
     })
+}
+
+/// The TSA as the trust documents list it, if the data directory has one.
+fn tsa_entry(dir: &Path, base: &str) -> Result<Option<CaEntry>> {
+    let Some(tsa) = crate::material::tsa::load(dir)? else {
+        return Ok(None);
+    };
+    let chain = tsa.chain_der().to_vec();
+    let root = chain
+        .last()
+        .map(|der| Certificate::from_der(der))
+        .transpose()
+        .context("parsing the TSA root certificate")?
+        .context("the TSA chain is empty")?;
+    let (organization, common_name) = names(&root);
+    Ok(Some(CaEntry {
+        uri: format!("{}/api/v1/timestamp", base.trim_end_matches('/')),
+        organization,
+        common_name,
+        chain_der: chain,
+        valid_from: crate::time::rfc3339(tsa.not_before().as_secs()),
+    }))
 }
 
 /// The DER certificates `ca.certificates` names, in order (issuing first, root last); a file

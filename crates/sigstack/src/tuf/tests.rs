@@ -45,6 +45,7 @@ fn documents(generation: &str) -> Documents {
         ca_chain: "-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n".into(),
         ct_key: "ct\n".into(),
         rekor_key: "rekor\n".into(),
+        tsa_chain: None,
     }
 }
 
