@@ -121,12 +121,17 @@ pub struct DatabaseSection {
     /// `sqlite:PATH` (relative paths are inside the data directory) or `postgres://…`.
     #[serde(default = "default_database_url")]
     pub url: String,
+    /// A hot-standby replica of `url` (`postgres://…`) that a process serves reads from
+    /// while it is not the writer.
+    #[serde(default)]
+    pub read_url: Option<String>,
 }
 
 impl Default for DatabaseSection {
     fn default() -> Self {
         Self {
             url: default_database_url(),
+            read_url: None,
         }
     }
 }
@@ -405,6 +410,26 @@ impl Config {
                     data_dir.join(CONFIG_FILE).display()
                 )
             }),
+        }
+    }
+
+    /// The read replica to use: `flag` (`--read-database-url`) if given, else
+    /// `database.read_url`. Only a PostgreSQL replica of a PostgreSQL primary makes sense.
+    pub fn read_database_url(
+        &self,
+        primary: &DatabaseUrl,
+        flag: Option<&str>,
+    ) -> Result<Option<String>> {
+        let Some(url) = flag.or(self.database.read_url.as_deref()) else {
+            return Ok(None);
+        };
+        let parsed = DatabaseUrl::parse(url, Path::new(".")).context("--read-database-url")?;
+        match (primary, parsed) {
+            (DatabaseUrl::Postgres(_), DatabaseUrl::Postgres(url)) => Ok(Some(url)),
+            _ => bail!(
+                "--read-database-url: a read replica needs PostgreSQL for both the database \
+                 and the replica"
+            ),
         }
     }
 

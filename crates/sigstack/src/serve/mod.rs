@@ -38,7 +38,7 @@ use crate::config::{Config, CtSection};
 use crate::keys;
 use crate::material;
 use crate::material::dev_oidc::DevIssuer;
-use crate::store::{with_store, Schema, StoreTask};
+use crate::store::{with_stores, Schema, StoreTask};
 use crate::telemetry::{CaSource, CtSource, LedgerSource, RekorSource, Telemetry};
 
 /// Runs `serve`.
@@ -52,6 +52,7 @@ pub async fn run(mut args: ServeArgs) -> Result<()> {
         None => config.listen()?,
     };
     let url = config.database_url(dir, args.database_url.as_deref())?;
+    let read_url = config.read_database_url(&url, args.read_database_url.as_deref())?;
 
     let log = if components.contains(&Component::Log) {
         let signer = keys::load_signer(dir)?;
@@ -97,6 +98,7 @@ pub async fn run(mut args: ServeArgs) -> Result<()> {
 
     info!(
         database = %url,
+        read_replica = read_url.is_some(),
         components = ?components,
         tree_id = config.log.tree_id,
         hostname = %config.log.hostname,
@@ -112,7 +114,7 @@ pub async fn run(mut args: ServeArgs) -> Result<()> {
         ct_api: components.contains(&Component::Ct),
         listen,
     };
-    with_store(&url, Schema::MigrateSqlite, server).await
+    with_stores(&url, read_url.as_deref(), Schema::MigrateSqlite, server).await
 }
 
 /// What to run: the components named, else everything the data directory is set up for. A
