@@ -163,6 +163,11 @@ pub(crate) struct Shared<S: Store> {
     view: RwLock<Option<Arc<View>>>,
     pub(crate) closed: AtomicBool,
     pub(crate) metrics: Metrics,
+    /// Why the writer cannot write right now (its last write failed, or it halted); `None`
+    /// when it can, or when this process is not the writer.
+    write_problem: RwLock<Option<String>>,
+    /// Why this process last stopped being the writer, for the standby's readiness answer.
+    pub(crate) last_step_down: RwLock<Option<String>>,
 }
 
 impl<S: Store> Shared<S> {
@@ -179,6 +184,21 @@ impl<S: Store> Shared<S> {
 
     pub(crate) fn shard(&self) -> ShardId {
         self.config.shard
+    }
+
+    pub(crate) fn set_write_problem(&self, problem: Option<String>) {
+        *self
+            .write_problem
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = problem;
+    }
+
+    /// See [`Ledger::write_health`].
+    pub(crate) fn write_problem(&self) -> Option<String> {
+        self.write_problem
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 }
 
@@ -228,6 +248,8 @@ impl<S: Store> Ledger<S> {
             view: RwLock::new(None),
             closed: AtomicBool::new(false),
             metrics: Metrics::default(),
+            write_problem: RwLock::new(None),
+            last_step_down: RwLock::new(None),
         });
         let reads = PointReads::start(
             Arc::clone(&shared.store),
@@ -311,6 +333,32 @@ impl<S: Store> Ledger<S> {
     /// Whether this process is currently the shard's writer (otherwise a standby).
     pub fn is_writer(&self) -> bool {
         self.shared.view().is_some()
+    }
+
+    /// Whether this process can take writes now: `Ok` on a writer whose last write (or
+    /// probe) committed; otherwise why not: a standby (another process holds the lease, or
+    /// this one lost it), a writer whose store refuses writes (a full disk, a database that
+    /// stopped answering), a halted sequencer, a closed ledger. What readiness probes ask.
+    pub fn write_health(&self) -> Result<(), String> {
+        if self.shared.closed.load(Ordering::Acquire) {
+            return Err("the ledger is closed".to_owned());
+        }
+        if self.shared.view().is_none() {
+            let why = self
+                .shared
+                .last_step_down
+                .read()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone();
+            return Err(match why {
+                Some(why) => format!("standby (stepped down: {why})"),
+                None => "standby: another process holds the writer lease".to_owned(),
+            });
+        }
+        match self.shared.write_problem() {
+            Some(problem) => Err(problem),
+            None => Ok(()),
+        }
     }
 
     /// A snapshot of the ledger's metrics.

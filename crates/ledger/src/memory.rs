@@ -6,7 +6,10 @@
 //! each batch harder than they do (entry indexes, unique leaves, tile widths), so a
 //! sequencer bug shows up as an error here. On request it fails the next `integrate`
 //! *before* writing anything, or *after* writing everything (the unknown-outcome case of a
-//! connection lost during COMMIT); fails reads; or holds `integrate` until released.
+//! connection lost during COMMIT); fails reads; or holds `integrate` until released. Leases
+//! carry epochs and are fenced as in the real engines, and a test can take a lease away from
+//! its holder, with or without the holder being told (a lease session that dropped, or one
+//! the holder has not yet noticed is gone).
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -16,7 +19,8 @@ use sigstack_merkle::{Hash, TileId, HASH_SIZE};
 use tokio::sync::watch;
 
 use crate::store::{
-    Batch, ShardId, Store, StoreError, StoredEntry, StoredTile, TreeState, WriterLease,
+    Batch, LeaseAlarm, LeaseWatch, ShardId, Store, StoreError, StoredEntry, StoredTile, TreeState,
+    WriterLease,
 };
 
 /// How the next `integrate` call should fail.
@@ -29,6 +33,10 @@ pub enum IntegrateFault {
     /// Write the whole batch, then lose the store: every read fails (as with
     /// [`MemoryStore::set_fail_reads`]) until reads are turned back on, and the call errs.
     AfterCommitStoreDown,
+    /// The lease is lost while the batch is in flight: it is taken over (the epoch moves on,
+    /// as when another process takes the lease) before the batch reaches the tree-state
+    /// row, and its holder's watch fires. The batch is then fenced.
+    LeaseLostMidBatch,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -42,7 +50,18 @@ struct Shard {
     search: HashMap<String, Vec<u64>>,
     /// Every state ever committed, oldest first.
     history: Vec<TreeState>,
+    /// The lease epoch: incremented each time the lease is taken.
+    epoch: u64,
 }
+
+/// The current holder of a shard's lease.
+#[derive(Debug)]
+struct Holder {
+    epoch: u64,
+    alarm: LeaseAlarm,
+}
+
+type Leases = Arc<Mutex<HashMap<ShardId, Holder>>>;
 
 #[derive(Debug, Default)]
 struct Faults {
@@ -55,7 +74,7 @@ struct Faults {
 #[derive(Debug)]
 pub struct MemoryStore {
     shards: Mutex<HashMap<ShardId, Shard>>,
-    leases: Arc<Mutex<HashSet<ShardId>>>,
+    leases: Leases,
     faults: Mutex<Faults>,
     /// `true` while `integrate` is held.
     paused: watch::Sender<bool>,
@@ -73,18 +92,35 @@ impl Default for MemoryStore {
     }
 }
 
-/// The writer lease of a [`MemoryStore`]; dropping it frees the shard.
+/// The writer lease of a [`MemoryStore`]; dropping it frees the shard (unless the lease was
+/// taken away and given to someone else meanwhile).
 #[derive(Debug)]
 pub struct MemoryLease {
     shard: ShardId,
-    leases: Arc<Mutex<HashSet<ShardId>>>,
+    epoch: u64,
+    watch: LeaseWatch,
+    leases: Leases,
 }
 
-impl WriterLease for MemoryLease {}
+impl WriterLease for MemoryLease {
+    fn epoch(&self) -> u64 {
+        self.epoch
+    }
+
+    fn watch(&self) -> LeaseWatch {
+        self.watch.clone()
+    }
+}
 
 impl Drop for MemoryLease {
     fn drop(&mut self) {
-        lock(&self.leases).remove(&self.shard);
+        let mut leases = lock(&self.leases);
+        if leases
+            .get(&self.shard)
+            .is_some_and(|h| h.epoch == self.epoch)
+        {
+            leases.remove(&self.shard);
+        }
     }
 }
 
@@ -101,7 +137,7 @@ impl MemoryStore {
     pub fn new() -> Self {
         Self {
             shards: Mutex::new(HashMap::new()),
-            leases: Arc::new(Mutex::new(HashSet::new())),
+            leases: Arc::new(Mutex::new(HashMap::new())),
             faults: Mutex::new(Faults::default()),
             paused: watch::channel(false).0,
             integrate_calls: AtomicU64::new(0),
@@ -115,6 +151,25 @@ impl MemoryStore {
     /// Makes the next `integrate` fail as told (faults queue up, one per call).
     pub fn fail_next_integrate(&self, fault: IntegrateFault) {
         lock(&self.faults).integrate.push_back(fault);
+    }
+
+    /// Takes the lease of `shard` away from its holder and tells it (its watch fires), as
+    /// when the PostgreSQL lease session is cut. The lease is free for anyone to take.
+    pub fn revoke_lease(&self, shard: ShardId) {
+        if let Some(holder) = lock(&self.leases).remove(&shard) {
+            holder.alarm.ring("lease revoked by the test");
+        }
+    }
+
+    /// Takes the lease of `shard` away from its holder without telling it: the holder learns
+    /// only when its next batch is fenced (a lost session it has not noticed yet).
+    pub fn revoke_lease_silently(&self, shard: ShardId) {
+        lock(&self.leases).remove(&shard);
+    }
+
+    /// The shard's current lease epoch (0 if its lease was never taken).
+    pub fn lease_epoch(&self, shard: ShardId) -> u64 {
+        lock(&self.shards).get(&shard).map_or(0, |s| s.epoch)
     }
 
     /// Makes every read (`tree_state`, `read_tiles`, `read_entries`, `find_leaf`, `search`)
@@ -228,6 +283,12 @@ impl MemoryStore {
 
 /// Checks a batch against the shard as the real engines' constraints would, and more.
 fn validate(shard: &Shard, batch: &Batch) -> Result<(), StoreError> {
+    if batch.epoch != shard.epoch {
+        return Err(StoreError::Fenced {
+            batch: batch.epoch,
+            current: shard.epoch,
+        });
+    }
     let found = shard.state.as_ref().map_or(0, |s| s.size);
     if found != batch.old_size {
         return Err(StoreError::Conflict {
@@ -293,7 +354,10 @@ fn apply(shard: &mut Shard, batch: Batch) {
             .tiles
             .insert((tile.id.level, tile.id.index), tile.hashes);
     }
-    shard.history.push(batch.new_state.clone());
+    // Rewriting the state unchanged (a writer's probe) is no new state.
+    if shard.state.as_ref() != Some(&batch.new_state) {
+        shard.history.push(batch.new_state.clone());
+    }
     shard.state = Some(batch.new_state);
 }
 
@@ -301,11 +365,22 @@ impl Store for MemoryStore {
     type Lease = MemoryLease;
 
     async fn acquire_writer(&self, shard: ShardId) -> Result<MemoryLease, StoreError> {
-        if !lock(&self.leases).insert(shard) {
+        let mut leases = lock(&self.leases);
+        if leases.contains_key(&shard) {
             return Err(StoreError::LeaseHeld(shard));
         }
+        let epoch = {
+            let mut shards = lock(&self.shards);
+            let data = shards.entry(shard).or_default();
+            data.epoch += 1;
+            data.epoch
+        };
+        let (alarm, watch) = LeaseAlarm::new();
+        leases.insert(shard, Holder { epoch, alarm });
         Ok(MemoryLease {
             shard,
+            epoch,
+            watch,
             leases: Arc::clone(&self.leases),
         })
     }
@@ -321,6 +396,10 @@ impl Store for MemoryStore {
         let fault = lock(&self.faults).integrate.pop_front();
         if fault == Some(IntegrateFault::BeforeCommit) {
             return Err(StoreError::Engine("injected failure before commit".into()));
+        }
+        if fault == Some(IntegrateFault::LeaseLostMidBatch) {
+            self.revoke_lease(batch.shard);
+            lock(&self.shards).entry(batch.shard).or_default().epoch += 1;
         }
         {
             let mut shards = lock(&self.shards);
@@ -338,7 +417,7 @@ impl Store for MemoryStore {
                     "injected failure after commit, store down".into(),
                 ))
             }
-            Some(IntegrateFault::BeforeCommit) | None => Ok(()),
+            Some(IntegrateFault::BeforeCommit | IntegrateFault::LeaseLostMidBatch) | None => Ok(()),
         }
     }
 

@@ -80,6 +80,7 @@ pub(crate) struct Metrics {
     pub(crate) proof_check_failures: AtomicU64,
     pub(crate) resyncs: AtomicU64,
     pub(crate) takeovers: AtomicU64,
+    pub(crate) step_downs: AtomicU64,
     pub(crate) tiles_warmed: AtomicU64,
     pub(crate) batch_sizes: Histogram,
     pub(crate) integrate_micros: Histogram,
@@ -98,6 +99,7 @@ impl Default for Metrics {
             proof_check_failures: AtomicU64::new(0),
             resyncs: AtomicU64::new(0),
             takeovers: AtomicU64::new(0),
+            step_downs: AtomicU64::new(0),
             tiles_warmed: AtomicU64::new(0),
             batch_sizes: Histogram::new(BATCH_SIZE_BOUNDS),
             integrate_micros: Histogram::new(LATENCY_BOUNDS_MICROS),
@@ -131,6 +133,7 @@ impl Metrics {
             proof_check_failures: load(&self.proof_check_failures),
             resyncs: load(&self.resyncs),
             takeovers: load(&self.takeovers),
+            step_downs: load(&self.step_downs),
             tiles_warmed: load(&self.tiles_warmed),
             batch_sizes: self.batch_sizes.snapshot(),
             integrate_micros: self.integrate_micros.snapshot(),
@@ -165,6 +168,8 @@ pub struct MetricsSnapshot {
     pub resyncs: u64,
     /// Times a standby took the writer lease over.
     pub takeovers: u64,
+    /// Times the writer stepped down: its lease was lost or another writer fenced it.
+    pub step_downs: u64,
     /// Full tiles the start-up warming loaded into the tile cache.
     pub tiles_warmed: u64,
     /// Entries per committed batch.

@@ -38,7 +38,7 @@ use std::time::{Duration, Instant};
 use sigstack_merkle::{Hash, TileId};
 
 use crate::store::{
-    Batch, ShardId, Store, StoreError, StoredEntry, StoredTile, TreeState, WriterLease,
+    Batch, LeaseWatch, ShardId, Store, StoreError, StoredEntry, StoredTile, TreeState, WriterLease,
 };
 
 /// How long a standby leaves the primary alone after it failed to answer.
@@ -172,7 +172,7 @@ fn not_replicated(what: &str) -> StoreError {
 /// A writer lease taken through [`ReplicaReads`]: while it lives, its shard is read from
 /// the primary only.
 pub struct ReplicaLease<L> {
-    _inner: L,
+    inner: L,
     shard: ShardId,
     writing: Arc<Mutex<HashMap<ShardId, usize>>>,
 }
@@ -186,7 +186,15 @@ impl<L> Drop for ReplicaLease<L> {
     }
 }
 
-impl<L: WriterLease> WriterLease for ReplicaLease<L> {}
+impl<L: WriterLease> WriterLease for ReplicaLease<L> {
+    fn epoch(&self) -> u64 {
+        self.inner.epoch()
+    }
+
+    fn watch(&self) -> LeaseWatch {
+        self.inner.watch()
+    }
+}
 
 impl<S: Store> Store for ReplicaReads<S> {
     type Lease = ReplicaLease<S::Lease>;
@@ -200,7 +208,7 @@ impl<S: Store> Store for ReplicaReads<S> {
             .entry(shard)
             .or_default() += 1;
         Ok(ReplicaLease {
-            _inner: inner,
+            inner,
             shard,
             writing: Arc::clone(&self.writing),
         })

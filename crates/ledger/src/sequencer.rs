@@ -12,15 +12,31 @@
 //!    and answer each submitter with the tiles its proof needs; the submitter's own task
 //!    builds the proof and re-verifies it against the checkpoint before returning it.
 //!
+//! # Losing the lease
+//! Every batch carries the lease's epoch, and the store refuses a batch whose epoch is not
+//! the shard's current one (`Fenced`): once another process has taken the lease, nothing of
+//! this one commits. The sequencer also asks its lease's watch before every batch (no I/O)
+//! and listens to it while idle, so a lease lost with its session is noticed within the
+//! engine's check interval, not at the next submission. Either way the ledger steps down at
+//! once: it answers `NotWriter`, stops publishing its in-memory head (reads go to the
+//! store's state), drops the lease and retries it like any standby; a take-over always
+//! starts from the store's current state.
+//!
 //! # When integrate fails
-//! Nobody in the batch is acknowledged. A `Conflict` or `LeaseHeld` means another writer
-//! exists: this ledger turns standby. Any other error may have left the batch committed
+//! Nobody in the batch is acknowledged. A `Fenced`, `Conflict` or `LeaseHeld` means another
+//! writer exists: this ledger steps down. Any other error may have left the batch committed
 //! (unknown outcome), so the sequencer re-reads the tree state and, if it moved, rebuilds
 //! its right edge from the stored partial tiles: the store is the truth and the tree is
 //! never forked. If the store cannot be read, the edge is marked stale and the resync is
 //! retried before the next batch. If the store's tree is *smaller* than what was already
 //! acknowledged, or its tiles do not give its root, the sequencer halts (keeping the lease
 //! so no other process extends a damaged tree) and refuses every submission.
+//!
+//! A writer whose last write failed reports it (see [`Shared::write_problem`]) until a write
+//! commits. While it has no submissions it probes every `lease_retry` with a batch that
+//! rewrites the current tree state unchanged, so it reports itself healthy again once the
+//! store takes writes (a disk that had filled up has room again) without waiting for traffic
+//! that a load balancer would not send it.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -34,8 +50,14 @@ use crate::ledger::{Shared, Submission, View};
 use crate::metrics::Metrics;
 use crate::reader::inclusion_tiles_for;
 use crate::store::{
-    Batch, NewStoredEntry, ShardId, Store, StoreError, StoredEntry, StoredTile, TreeState,
+    Batch, LeaseWatch, NewStoredEntry, ShardId, Store, StoreError, StoredEntry, StoredTile,
+    TreeState, WriterLease,
 };
+
+/// How soon a ledger that lost its lease, or could not reach the store to take one, tries
+/// again: short, so that writing resumes quickly after a database restart. Attempts on a
+/// lease another process holds wait the configured `lease_retry`.
+const QUICK_RETRY: std::time::Duration = std::time::Duration::from_millis(200);
 
 /// What a submitter gets back from a committed batch: its entry, the state it was
 /// committed in, and tiles covering its inclusion proof in that state.
@@ -64,9 +86,15 @@ pub(crate) enum Command {
 struct Writer<L> {
     /// Held for as long as this process writes.
     lease: L,
+    /// The lease's fencing token, put in every batch.
+    epoch: u64,
+    /// Rings when the lease is known lost.
+    watch: LeaseWatch,
     edge: RightEdge,
     /// A batch failed and the store could not be re-read: resync before the next batch.
     stale: bool,
+    /// The last write failed: probe the store while idle (see the module docs).
+    failing: bool,
 }
 
 enum Role<L> {
@@ -159,8 +187,27 @@ impl<S: Store> Sequencer<S> {
     }
 
     async fn writer_step(&mut self) -> Flow {
+        let Role::Writer(writer) = &self.role else {
+            return Flow::Continue;
+        };
+        let mut watch = writer.watch.clone();
+        let probe_at = writer
+            .failing
+            .then(|| Instant::now() + self.shared.config.lease_retry);
+        let first = tokio::select! {
+            biased;
+            reason = watch.lost() => {
+                self.step_down(&reason);
+                return Flow::Continue;
+            }
+            cmd = self.rx.recv() => cmd,
+            () = sleep_until_some(probe_at) => {
+                self.probe().await;
+                return Flow::Continue;
+            }
+        };
         let mut jobs = Vec::new();
-        match self.rx.recv().await {
+        match first {
             None => return Flow::Stop(None),
             Some(Command::Close(ack)) => return Flow::Stop(Some(ack)),
             Some(Command::Submit(job)) => jobs.push(job),
@@ -228,16 +275,88 @@ impl<S: Store> Sequencer<S> {
 
     /// One lease attempt; on success the state is re-read and this process writes.
     async fn try_take_over(&mut self) {
-        self.role = Role::Standby {
-            next_try: Instant::now() + self.shared.config.lease_retry,
-        };
-        let Ok(lease) = self.shared.store.acquire_writer(self.shared.shard()).await else {
-            return;
+        let retry = self.shared.config.lease_retry;
+        let lease = match self.shared.store.acquire_writer(self.shared.shard()).await {
+            Ok(lease) => lease,
+            Err(StoreError::LeaseHeld(_)) => {
+                self.role = Role::Standby {
+                    next_try: Instant::now() + retry,
+                };
+                return;
+            }
+            // The store is unreachable: nobody can be writing, and whoever reaches it first
+            // when it is back should write, so try again soon.
+            Err(_) => {
+                self.role = Role::Standby {
+                    next_try: Instant::now() + retry.min(QUICK_RETRY),
+                };
+                return;
+            }
         };
         // A failed load drops the lease again; the next attempt starts from scratch.
-        if let Ok(writer) = take_over(&self.shared, lease).await {
-            Metrics::bump(&self.shared.metrics.takeovers);
-            self.role = Role::Writer(writer);
+        match take_over(&self.shared, lease).await {
+            Ok(writer) => {
+                Metrics::bump(&self.shared.metrics.takeovers);
+                self.role = Role::Writer(writer);
+            }
+            Err(_) => {
+                self.role = Role::Standby {
+                    next_try: Instant::now() + retry.min(QUICK_RETRY),
+                };
+            }
+        }
+    }
+
+    /// Rewrites the current tree state unchanged, to learn whether the store takes writes
+    /// again after a failed one (see the module docs).
+    async fn probe(&mut self) {
+        if matches!(&self.role, Role::Writer(w) if w.stale) && self.resync().await.is_err() {
+            return;
+        }
+        let (epoch, lost) = match &self.role {
+            Role::Writer(w) => (w.epoch, w.watch.is_lost()),
+            _ => return,
+        };
+        if lost {
+            self.step_down("the writer lease was lost");
+            return;
+        }
+        let Some(view) = self.shared.view() else {
+            return;
+        };
+        let batch = Batch {
+            shard: self.shared.shard(),
+            epoch,
+            old_size: view.state.size,
+            entries: Vec::new(),
+            tiles: Vec::new(),
+            new_state: view.state.clone(),
+        };
+        match self.shared.store.integrate(batch).await {
+            Ok(()) => self.write_succeeded(),
+            Err(e @ (StoreError::Fenced { .. } | StoreError::Conflict { .. })) => {
+                self.step_down(&e.to_string());
+            }
+            Err(e) => {
+                self.write_failed(format!("the store refuses writes: {e}"));
+                let _ = self.resync().await;
+            }
+        }
+    }
+
+    fn write_failed(&mut self, reason: String) {
+        if let Role::Writer(w) = &mut self.role {
+            w.failing = true;
+        }
+        self.shared.set_write_problem(Some(reason));
+    }
+
+    fn write_succeeded(&mut self) {
+        if let Role::Writer(w) = &mut self.role {
+            if w.failing {
+                w.failing = false;
+                self.shared.set_write_problem(None);
+            }
         }
     }
 
@@ -246,17 +365,23 @@ impl<S: Store> Sequencer<S> {
             if let Err(e) = self.resync().await {
                 let msg = format!("the store is not readable after a failed batch: {e}");
                 fail_all(jobs, || LedgerError::BatchFailed(msg.clone()));
+                self.write_failed(msg);
                 return;
             }
         }
-        let edge = match &self.role {
-            Role::Writer(w) => &w.edge,
+        let (edge, epoch) = match &self.role {
+            Role::Writer(w) if w.watch.is_lost() => {
+                fail_all(jobs, || LedgerError::NotWriter);
+                self.step_down("the writer lease was lost");
+                return;
+            }
+            Role::Writer(w) => (&w.edge, w.epoch),
             _ => {
                 fail_all(jobs, || LedgerError::NotWriter);
                 return;
             }
         };
-        let Some(prepared) = prepare(&self.shared, edge, jobs).await else {
+        let Some(prepared) = prepare(&self.shared, edge, epoch, jobs).await else {
             return;
         };
         let Prepared {
@@ -272,14 +397,19 @@ impl<S: Store> Sequencer<S> {
         let started = std::time::Instant::now();
         let result = self.shared.store.integrate(batch).await;
         let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-        let metrics = &self.shared.metrics;
+        let shared = Arc::clone(&self.shared);
+        let metrics = &shared.metrics;
         metrics.integrate_micros.observe(micros);
         match result {
-            Ok(()) => {}
-            Err(StoreError::Conflict { .. } | StoreError::LeaseHeld(_)) => {
+            Ok(()) => self.write_succeeded(),
+            Err(
+                e @ (StoreError::Fenced { .. }
+                | StoreError::Conflict { .. }
+                | StoreError::LeaseHeld(_)),
+            ) => {
                 Metrics::bump(&metrics.batches_failed);
                 fail_replies(waiters, duplicates, || LedgerError::NotWriter);
-                self.become_standby();
+                self.step_down(&e.to_string());
                 return;
             }
             Err(e) => {
@@ -288,6 +418,7 @@ impl<S: Store> Sequencer<S> {
                 fail_replies(waiters, duplicates, || {
                     LedgerError::BatchFailed(msg.clone())
                 });
+                self.write_failed(format!("the last batch failed: {msg}"));
                 // Whether or not the commit happened, the stored state decides what is next.
                 let _ = self.resync().await;
                 return;
@@ -338,11 +469,23 @@ impl<S: Store> Sequencer<S> {
         }
     }
 
-    fn become_standby(&mut self) {
-        self.role = Role::Standby {
-            next_try: Instant::now() + self.shared.config.lease_retry,
-        };
+    /// Stops writing at once: drops the lease, stops publishing the in-memory head (reads
+    /// go to the store's state) and tries the lease again soon, as a standby would.
+    fn step_down(&mut self, reason: &str) {
+        if !matches!(self.role, Role::Writer(_)) {
+            return;
+        }
+        Metrics::bump(&self.shared.metrics.step_downs);
         self.shared.publish(None);
+        self.shared.set_write_problem(None);
+        *self
+            .shared
+            .last_step_down
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(reason.to_owned());
+        self.role = Role::Standby {
+            next_try: Instant::now() + self.shared.config.lease_retry.min(QUICK_RETRY),
+        };
     }
 
     fn halt(&mut self, reason: String) {
@@ -356,6 +499,7 @@ impl<S: Store> Sequencer<S> {
             Role::Halted { _lease: lease, .. } => lease,
             Role::Standby { .. } => None,
         };
+        self.shared.set_write_problem(Some(reason.clone()));
         self.role = Role::Halted {
             _lease: lease,
             reason,
@@ -433,19 +577,23 @@ async fn take_over<S: Store>(
     let shard = shared.shard();
     let state = match shared.store.tree_state(shard).await? {
         Some(state) => state,
-        None => initialise(shared).await?,
+        None => initialise(shared, lease.epoch()).await?,
     };
     let (edge, partial) = shared.load_edge(&state).await?;
+    shared.set_write_problem(None);
     shared.publish(Some(Arc::new(View { state, partial })));
     Ok(Writer {
+        epoch: lease.epoch(),
+        watch: lease.watch(),
         lease,
         edge,
         stale: false,
+        failing: false,
     })
 }
 
 /// Writes the empty tree with a signed size-0 checkpoint.
-async fn initialise<S: Store>(shared: &Shared<S>) -> Result<TreeState, LedgerError> {
+async fn initialise<S: Store>(shared: &Shared<S>, epoch: u64) -> Result<TreeState, LedgerError> {
     let now = shared.clock.now_unix();
     let checkpoint = shared
         .signer
@@ -458,6 +606,7 @@ async fn initialise<S: Store>(shared: &Shared<S>) -> Result<TreeState, LedgerErr
     };
     let batch = Batch {
         shard: shared.shard(),
+        epoch,
         old_size: 0,
         entries: Vec::new(),
         tiles: Vec::new(),
@@ -473,6 +622,7 @@ async fn initialise<S: Store>(shared: &Shared<S>) -> Result<TreeState, LedgerErr
 async fn prepare<S: Store>(
     shared: &Shared<S>,
     edge: &RightEdge,
+    epoch: u64,
     jobs: Vec<Job>,
 ) -> Option<Prepared> {
     let shard = shared.shard();
@@ -575,6 +725,7 @@ async fn prepare<S: Store>(
     let entries = new_entries.iter().map(|e| e.entry.clone()).collect();
     let batch = Batch {
         shard,
+        epoch,
         old_size,
         entries: new_entries,
         tiles,
@@ -607,6 +758,14 @@ async fn lookup_leaves<S: Store>(
         .await?
         .into_iter()
         .collect())
+}
+
+/// Sleeps until `at`, or forever when there is nothing to wait for.
+async fn sleep_until_some(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
 }
 
 /// The edge's partial tiles, expanded for proofs.

@@ -23,10 +23,22 @@
 //!   row up to its own tree state and lags behind the primary. What it lacks and cannot get
 //!   from the primary is [`StoreError::NotReplicated`], never an absent row the primary has
 //!   (except where a method says so) and never a narrower tile than asked.
+//! - **Fencing.** A lease can die while its holder still runs (the lease session is cut, the
+//!   database restarts), and another process may then take it. So the lease is not trusted
+//!   alone: taking it increments the shard's *lease epoch*, stored in the tree-state row, and
+//!   [`Store::integrate`] compares the batch's [`Batch::epoch`] with the stored one under the
+//!   same row lock as the size compare-and-swap. A batch from an older epoch fails with
+//!   [`StoreError::Fenced`] and writes nothing, so once a lease has been taken over, nothing
+//!   of its previous holder can commit, whatever that holder believes. A shard whose lease was
+//!   never taken has epoch 0, the epoch of batches written without a lease (tests, tools).
+//! - **Loss is reported.** [`WriterLease::watch`] tells the holder when its lease is known to
+//!   be gone (the PostgreSQL lease session failed its periodic check), so it steps down at
+//!   once instead of at its next batch.
 
 use std::future::Future;
 
 use sigstack_merkle::{Hash, TileId};
+use tokio::sync::watch;
 
 /// Identifies one tree (a Rekor shard, or the CT log's tree) within a database.
 pub type ShardId = i64;
@@ -45,6 +57,16 @@ pub enum StoreError {
     /// Another process holds the writer lease for this shard.
     #[error("another process is the writer for shard {0}")]
     LeaseHeld(ShardId),
+    /// The batch was built under a lease that has since been taken over: its epoch is not
+    /// the shard's current lease epoch. Nothing was written; the sender is no longer the
+    /// writer.
+    #[error("fenced: batch of lease epoch {batch} but the shard is at lease epoch {current}")]
+    Fenced {
+        /// The epoch the batch carried.
+        batch: u64,
+        /// The shard's current lease epoch.
+        current: u64,
+    },
     /// The database schema is not the version this build expects.
     #[error(
         "database schema version {found}, this build needs {expected}: run `sigstack migrate`"
@@ -120,6 +142,9 @@ pub struct NewStoredEntry {
 pub struct Batch {
     /// The shard being extended.
     pub shard: ShardId,
+    /// The lease epoch the batch was built under ([`WriterLease::epoch`]; 0 without a
+    /// lease): the fencing token, compared with the stored epoch in the same transaction.
+    pub epoch: u64,
     /// The tree size the batch extends (compare-and-swap guard).
     pub old_size: u64,
     /// New entries, indexes `old_size..old_size + entries.len()` in order.
@@ -131,7 +156,69 @@ pub struct Batch {
 }
 
 /// A held writer lease; dropping it releases the lease.
-pub trait WriterLease: Send + Sync {}
+pub trait WriterLease: Send + Sync {
+    /// The shard's lease epoch this lease was granted at (at least 1): the fencing token the
+    /// holder puts in every [`Batch`].
+    fn epoch(&self) -> u64;
+
+    /// A handle that learns when the lease is known to be lost.
+    fn watch(&self) -> LeaseWatch;
+}
+
+/// Tells a lease holder that its lease is gone (see [`WriterLease::watch`]). Cheap to clone
+/// and to ask: [`LeaseWatch::is_lost`] does no I/O, so the sequencer asks before every batch.
+#[derive(Debug, Clone)]
+pub struct LeaseWatch(watch::Receiver<Option<String>>);
+
+/// The sending side of a [`LeaseWatch`], kept by whatever checks the lease.
+#[derive(Debug)]
+pub struct LeaseAlarm(watch::Sender<Option<String>>);
+
+impl LeaseAlarm {
+    /// A new alarm and the watch it rings.
+    pub fn new() -> (Self, LeaseWatch) {
+        let (tx, rx) = watch::channel(None);
+        (Self(tx), LeaseWatch(rx))
+    }
+
+    /// Reports the lease lost, with the reason; later calls keep the first reason.
+    pub fn ring(&self, reason: impl Into<String>) {
+        let reason = reason.into();
+        self.0.send_if_modified(|lost| {
+            if lost.is_some() {
+                return false;
+            }
+            *lost = Some(reason);
+            true
+        });
+    }
+
+    /// Whether the lease was reported lost.
+    pub fn rung(&self) -> bool {
+        self.0.borrow().is_some()
+    }
+}
+
+impl LeaseWatch {
+    /// Whether the lease is known to be lost (no I/O).
+    pub fn is_lost(&self) -> bool {
+        self.0.borrow().is_some()
+    }
+
+    /// Waits until the lease is known to be lost and returns why. Never resolves for a lease
+    /// whose alarm was dropped without ringing (an engine that cannot lose a lease it holds,
+    /// like SQLite's file lock, or a lease released on purpose).
+    pub async fn lost(&mut self) -> String {
+        let reason = match self.0.wait_for(Option::is_some).await {
+            Ok(reason) => reason.clone(),
+            Err(_) => None,
+        };
+        match reason {
+            Some(reason) => reason,
+            None => std::future::pending().await,
+        }
+    }
+}
 
 /// The storage engine interface. See the module docs for the contract.
 pub trait Store: Send + Sync + 'static {

@@ -498,6 +498,8 @@ async fn foreign_append(store: &MemoryStore, body: &[u8]) {
         .unwrap();
     let batch = Batch {
         shard: SHARD,
+        // The current epoch: a writer the fence does not stop (only the size CAS does).
+        epoch: store.lease_epoch(SHARD),
         old_size: state.size,
         entries: vec![NewStoredEntry {
             entry,

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use common::harness::{setup, Harness, PgHarness, SqliteHarness};
 use common::model::{checkpoint_text, ModelLog};
-use sigstack_ledger::store::{Store, StoreError, TreeState};
+use sigstack_ledger::store::{Store, StoreError, TreeState, WriterLease};
 use sigstack_merkle::{leaf_hash, TileId, EMPTY_ROOT};
 
 const SHARD: i64 = 1;
@@ -448,6 +448,55 @@ async fn writer_lease_is_exclusive<H: Harness>() {
     drop(second_shard);
 }
 
+/// Taking the lease moves the shard's epoch on, and a batch of an older epoch is fenced: it
+/// fails with `Fenced` and writes nothing, even when its size is right. The placeholder row
+/// the first lease creates does not count as an initialised tree.
+async fn lease_epochs_fence_older_batches<H: Harness>() {
+    let (h, store) = setup::<H>().await;
+    let other = h.open().await.unwrap();
+    let first = store.acquire_writer(SHARD).await.unwrap();
+    assert!(first.epoch() >= 1);
+    assert_eq!(store.tree_state(SHARD).await.unwrap(), None);
+    let mut log = ModelLog::new(SHARD);
+    log.epoch = first.epoch();
+    log.grow(&store, 3).await;
+
+    // The lease changes hands (its session died; another process took it).
+    drop(first);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let second = loop {
+        match other.acquire_writer(SHARD).await {
+            Ok(lease) => break lease,
+            Err(StoreError::LeaseHeld(_)) if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            Err(err) => panic!("lease not released after drop: {err:?}"),
+        }
+    };
+    assert!(
+        second.epoch() > log.epoch,
+        "{} {}",
+        second.epoch(),
+        log.epoch
+    );
+
+    // The old holder's next batch is built on the right size, and still refused.
+    let stale = log.build(2);
+    let err = store.integrate(stale.batch.clone()).await.unwrap_err();
+    assert!(
+        matches!(err, StoreError::Fenced { batch, current } if batch == log.epoch && current == second.epoch()),
+        "{err:?}"
+    );
+    log.verify(&store).await;
+    assert_eq!(store.tree_state(SHARD).await.unwrap().unwrap().size, 3);
+
+    // The new holder writes under its epoch.
+    log.epoch = second.epoch();
+    log.grow(&other, 2).await;
+    log.verify(&store).await;
+    drop(second);
+}
+
 /// `open` refuses a database that was never migrated and one from a newer build; migrating
 /// is idempotent and refuses to downgrade.
 async fn schema_version_checked<H: Harness>() {
@@ -458,14 +507,14 @@ async fn schema_version_checked<H: Harness>() {
         matches!(
             err,
             StoreError::SchemaVersion {
-                expected: 1,
+                expected: 2,
                 found: 0
             }
         ),
         "{err:?}"
     );
-    assert_eq!(h.migrate().await.unwrap(), 1);
-    assert_eq!(h.migrate().await.unwrap(), 1, "migrating twice is harmless");
+    assert_eq!(h.migrate().await.unwrap(), 2);
+    assert_eq!(h.migrate().await.unwrap(), 2, "migrating twice is harmless");
     let store = h.open().await.unwrap();
     let mut log = ModelLog::new(SHARD);
     log.grow(&store, 3).await;
@@ -477,7 +526,7 @@ async fn schema_version_checked<H: Harness>() {
         matches!(
             err,
             StoreError::SchemaVersion {
-                expected: 1,
+                expected: 2,
                 found: 999
             }
         ),
@@ -631,6 +680,7 @@ both_engines!(
     tile_rewrite_refused,
     empty_batch_replaces_checkpoint,
     writer_lease_is_exclusive,
+    lease_epochs_fence_older_batches,
     schema_version_checked,
     reopen_keeps_everything,
     reads_during_integrate,

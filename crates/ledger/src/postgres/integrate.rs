@@ -20,7 +20,14 @@ pub(crate) async fn integrate(pool: &PgPool, batch: &Batch) -> Result<(), StoreE
         .await
         .map_err(engine("starting the batch transaction"))?;
 
-    let found = lock_tree_state(&mut tx, &checked).await?;
+    let (found, epoch) = lock_tree_state(&mut tx, &checked).await?;
+    if epoch != batch.epoch {
+        // Fenced: the lease was taken over since this batch's writer got it.
+        return Err(StoreError::Fenced {
+            batch: batch.epoch,
+            current: epoch,
+        });
+    }
     if found != checked.old_size {
         // Dropping `tx` rolls back; nothing was written.
         return Err(StoreError::Conflict {
@@ -50,25 +57,27 @@ pub(crate) async fn integrate(pool: &PgPool, batch: &Batch) -> Result<(), StoreE
     ))
 }
 
-/// Locks the shard's tree-state row for the rest of the transaction and returns its size.
+/// Locks the shard's tree-state row for the rest of the transaction and returns its size
+/// and lease epoch.
 ///
-/// A shard's first batch finds no row to lock: it inserts a size-0 placeholder (committed
-/// only together with the batch, which overwrites it) and locks that. If another writer is
-/// creating the row at the same moment, the insert waits for it and the lock then sees the
-/// other writer's size, so the compare-and-swap still fails as it should.
+/// A shard whose lease was never taken may have no row to lock: its first batch inserts a
+/// size-0 placeholder (committed only together with the batch, which overwrites it) and
+/// locks that. If another writer is creating the row at the same moment, the insert waits
+/// for it and the lock then sees the other writer's size, so the compare-and-swap still
+/// fails as it should.
 async fn lock_tree_state(
     tx: &mut PgConnection,
     batch: &CheckedBatch<'_>,
-) -> Result<u64, StoreError> {
-    const LOCK: &str = "SELECT size FROM tree_state WHERE shard = $1 FOR UPDATE";
-    let stored: Option<i64> = sqlx::query_scalar(LOCK)
+) -> Result<(u64, u64), StoreError> {
+    const LOCK: &str = "SELECT size, lease_epoch FROM tree_state WHERE shard = $1 FOR UPDATE";
+    let stored: Option<(i64, i64)> = sqlx::query_as(LOCK)
         .bind(batch.shard)
         .fetch_optional(&mut *tx)
         .await
         .map_err(engine("locking the tree state"))?;
-    let size = match stored {
-        Some(size) => size,
-        None if batch.old_size != 0 => return Ok(0),
+    let (size, epoch) = match stored {
+        Some(row) => row,
+        None if batch.old_size != 0 => return Ok((0, 0)),
         None => {
             sqlx::query(
                 "INSERT INTO tree_state (shard, size, root, checkpoint) VALUES ($1, 0, $2, '') \
@@ -79,14 +88,14 @@ async fn lock_tree_state(
             .execute(&mut *tx)
             .await
             .map_err(engine("creating the tree state"))?;
-            sqlx::query_scalar(LOCK)
+            sqlx::query_as(LOCK)
                 .bind(batch.shard)
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(engine("locking the new tree state"))?
         }
     };
-    to_u64(size, "tree size")
+    Ok((to_u64(size, "tree size")?, to_u64(epoch, "lease epoch")?))
 }
 
 async fn insert_entries(tx: &mut PgConnection, batch: &CheckedBatch<'_>) -> Result<(), StoreError> {

@@ -8,7 +8,13 @@
 //!   waits on the row lock and then sees the moved size.
 //! - **Reads never block the writer**: reads are single statements on MVCC snapshots and
 //!   take no row locks.
-//! - **Writer lease**: `pg_try_advisory_lock` on a dedicated session ([`PgLease`]).
+//! - **Writer lease**: `pg_try_advisory_lock` on a dedicated session ([`PgLease`]), checked
+//!   every 200 ms, and a lease epoch in `tree_state` that every integration compares under
+//!   the row lock (fencing).
+//! - **Failing fast**: a connection is waited for at most [`ACQUIRE_TIMEOUT`], so with the
+//!   server down a request fails in about a second instead of queueing on sqlx's 30 s
+//!   default; a new writer re-checks the pool's idle connections, so the first requests
+//!   after a server restart do not each find a dead one.
 //!
 //! Entries, tiles and search keys go in as one `INSERT … SELECT FROM UNNEST(…)` each, so a
 //! batch costs a fixed handful of round trips however many entries it holds.
@@ -21,9 +27,12 @@ mod lease;
 mod migrate;
 
 use std::str::FromStr;
+use std::time::Duration;
 
 use sigstack_merkle::{leaf_hash, Hash, TileId};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::Connection as _;
+use tokio::time::timeout;
 
 use crate::sql_common::{
     cut_tiles, engine, entry_from_row, found_leaf, index_range, select_entries, state_from_row,
@@ -37,6 +46,10 @@ pub use migrate::SCHEMA_VERSION;
 /// Pool size when the caller does not choose one: enough for the writer and a steady stream
 /// of reads on a small machine, far below PostgreSQL's default `max_connections`.
 pub const DEFAULT_MAX_CONNECTIONS: u32 = 10;
+
+/// Longest wait for a pooled connection (and for connecting one) before a call fails: short,
+/// so that with the database down writes and `/readyz` fail fast rather than hang.
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// The PostgreSQL engine. Cheap to clone (clones share the pool); every method takes `&self`.
 #[derive(Clone)]
@@ -65,6 +78,7 @@ impl PgStore {
             // A broken connection surfaces as an engine error on use; pinging before every
             // acquire would add a round trip to every read.
             .test_before_acquire(false)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_with(options.clone())
             .await
             .map_err(engine("connecting to PostgreSQL"))?;
@@ -91,6 +105,22 @@ impl PgStore {
     /// The connection pool, for callers that keep their own tables in the same database.
     pub fn pool(&self) -> &PgPool {
         &self.pool
+    }
+
+    /// Pings every idle pooled connection once and closes those that fail. After a server
+    /// restart every idle connection is dead, and without this each would fail one request
+    /// (the pool does not ping before handing one out, to keep reads at one round trip).
+    async fn drop_dead_idle_connections(&self) {
+        let mut checked = Vec::new();
+        while let Some(mut conn) = self.pool.try_acquire() {
+            if timeout(lease::CHECK_TIMEOUT, conn.ping())
+                .await
+                .map_or(true, |r| r.is_err())
+            {
+                conn.close_on_drop();
+            }
+            checked.push(conn);
+        }
     }
 
     /// Closes the pool, waiting for borrowed connections to come back. Leases are separate
@@ -145,16 +175,22 @@ impl Store for PgStore {
     type Lease = PgLease;
 
     async fn acquire_writer(&self, shard: ShardId) -> Result<PgLease, StoreError> {
-        lease::acquire(&self.options, shard).await
+        let lease = lease::acquire(&self.options, shard).await?;
+        self.drop_dead_idle_connections().await;
+        Ok(lease)
     }
 
     async fn tree_state(&self, shard: ShardId) -> Result<Option<TreeState>, StoreError> {
-        let row: Option<StateRow> =
-            sqlx::query_as("SELECT size, root, checkpoint FROM tree_state WHERE shard = $1")
-                .bind(shard)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(engine("reading the tree state"))?;
+        // A row with an empty checkpoint is the placeholder a lease creates before the
+        // tree's first batch: not initialised yet.
+        let row: Option<StateRow> = sqlx::query_as(
+            "SELECT size, root, checkpoint FROM tree_state \
+             WHERE shard = $1 AND length(checkpoint) > 0",
+        )
+        .bind(shard)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(engine("reading the tree state"))?;
         row.map(state_from_row).transpose()
     }
 

@@ -4,7 +4,8 @@
 //! thousand entries costs a dozen statements rather than a thousand. Statement texts depend
 //! only on the row count, so the connection's statement cache prepares each shape once.
 
-use sqlx::{Connection, SqlitePool};
+use sigstack_merkle::EMPTY_ROOT;
+use sqlx::{Connection, SqliteConnection, SqlitePool};
 
 use crate::sql_common::{
     check_batch, check_tiles_written, engine, to_u64, write_error, CheckedBatch,
@@ -16,12 +17,28 @@ use crate::store::{Batch, StoreError};
 const ROWS_PER_INSERT: usize = 128;
 
 /// Writes `batch` in one transaction, or nothing (see the contract in [`crate::store`]).
+///
+/// After any failure once the transaction began, the connection is closed instead of going
+/// back to the pool: if its COMMIT or ROLLBACK failed (disk full, I/O error) it may still be
+/// inside the transaction, and the next `BEGIN` on it would fail for good.
 pub(crate) async fn integrate(writer: &SqlitePool, batch: &Batch) -> Result<(), StoreError> {
     let checked = check_batch(batch)?;
     let mut conn = writer
         .acquire()
         .await
         .map_err(engine("acquiring the write connection"))?;
+    let result = write(&mut conn, batch, &checked).await;
+    if result.is_err() {
+        conn.close_on_drop();
+    }
+    result
+}
+
+async fn write(
+    conn: &mut SqliteConnection,
+    batch: &Batch,
+    checked: &CheckedBatch<'_>,
+) -> Result<(), StoreError> {
     // IMMEDIATE takes the write lock now, before the size is read: the compare-and-swap
     // and the writes it guards see no other writer in between.
     let mut tx = conn
@@ -29,15 +46,21 @@ pub(crate) async fn integrate(writer: &SqlitePool, batch: &Batch) -> Result<(), 
         .await
         .map_err(engine("starting the batch transaction"))?;
 
-    let stored: Option<i64> = sqlx::query_scalar("SELECT size FROM tree_state WHERE shard = ?")
-        .bind(checked.shard)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(engine("reading the tree state"))?;
-    let found = stored
-        .map(|size| to_u64(size, "tree size"))
-        .transpose()?
-        .unwrap_or(0);
+    let stored: Option<(i64, i64)> =
+        sqlx::query_as("SELECT size, lease_epoch FROM tree_state WHERE shard = ?")
+            .bind(checked.shard)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(engine("reading the tree state"))?;
+    let (found, epoch) = stored.unwrap_or((0, 0));
+    let (found, epoch) = (to_u64(found, "tree size")?, to_u64(epoch, "lease epoch")?);
+    if epoch != batch.epoch {
+        // Fenced: the lease was taken over since this batch's writer got it.
+        return Err(StoreError::Fenced {
+            batch: batch.epoch,
+            current: epoch,
+        });
+    }
     if found != checked.old_size {
         // Dropping `tx` rolls back; nothing was written.
         return Err(StoreError::Conflict {
@@ -46,9 +69,9 @@ pub(crate) async fn integrate(writer: &SqlitePool, batch: &Batch) -> Result<(), 
         });
     }
 
-    insert_entries(&mut tx, &checked).await?;
-    upsert_tiles(&mut tx, &checked).await?;
-    insert_search_keys(&mut tx, &checked).await?;
+    insert_entries(&mut tx, checked).await?;
+    upsert_tiles(&mut tx, checked).await?;
+    insert_search_keys(&mut tx, checked).await?;
 
     sqlx::query(
         "INSERT INTO tree_state (shard, size, root, checkpoint, updated_at) \
@@ -67,6 +90,32 @@ pub(crate) async fn integrate(writer: &SqlitePool, batch: &Batch) -> Result<(), 
     tx.commit().await.map_err(engine(
         "committing the batch (outcome unknown: re-read the tree state)",
     ))
+}
+
+/// Takes the next lease epoch of `shard` (see [`crate::store`]): the first holder creates
+/// the placeholder row (size 0, empty checkpoint: not yet initialised), later ones increment.
+pub(crate) async fn take_epoch(writer: &SqlitePool, shard: i64) -> Result<u64, StoreError> {
+    let mut conn = writer
+        .acquire()
+        .await
+        .map_err(engine("acquiring the write connection"))?;
+    let taken: Result<i64, _> = sqlx::query_scalar(
+        "INSERT INTO tree_state (shard, size, root, checkpoint, lease_epoch, updated_at) \
+         VALUES (?, 0, ?, X'', 1, CAST(strftime('%s', 'now') AS INTEGER)) \
+         ON CONFLICT (shard) DO UPDATE SET lease_epoch = tree_state.lease_epoch + 1 \
+         RETURNING lease_epoch",
+    )
+    .bind(shard)
+    .bind(EMPTY_ROOT.as_slice())
+    .fetch_one(&mut *conn)
+    .await;
+    match taken {
+        Ok(epoch) => to_u64(epoch, "lease epoch"),
+        Err(e) => {
+            conn.close_on_drop();
+            Err(engine("taking the lease epoch")(e))
+        }
+    }
 }
 
 /// `INSERT INTO <head> VALUES (?, …), …` for `rows` rows of `columns` parameters, then `tail`.

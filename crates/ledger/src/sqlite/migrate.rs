@@ -11,13 +11,19 @@ use crate::sql_common::engine;
 use crate::store::StoreError;
 
 /// The schema version this build reads and writes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Every migration, in order: `(version, SQL)`. Versions are consecutive from 1.
-const MIGRATIONS: &[(i64, &str)] = &[(
-    1,
-    include_str!("../../../../migrations/sqlite/0001_initial.sql"),
-)];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (
+        1,
+        include_str!("../../../../migrations/sqlite/0001_initial.sql"),
+    ),
+    (
+        2,
+        include_str!("../../../../migrations/sqlite/0002_lease_epoch.sql"),
+    ),
+];
 
 /// The schema version of the database behind `conn`: 0 when it was never migrated.
 pub(crate) async fn current_version(conn: &mut SqliteConnection) -> Result<i64, StoreError> {

@@ -10,7 +10,12 @@
 //!   connections. Under WAL a reader sees the last commit made before its statement began
 //!   and neither waits for nor delays the writer.
 //! - **Writer lease**: an exclusive lock on `<database>.writer-<shard>.lock`
-//!   ([`SqliteLease`]), released by the OS when the lease or the process goes away.
+//!   ([`SqliteLease`]), released by the OS when the lease or the process goes away, and a
+//!   lease epoch in `tree_state` checked by every integration (fencing).
+//! - **A failed write leaves nothing behind**: after any error inside a batch's transaction
+//!   (a failed COMMIT on a full disk, say) the write connection is closed rather than
+//!   returned, and the next batch opens a fresh one. A connection whose COMMIT failed can be
+//!   left mid-transaction, and reusing it would fail every later batch.
 //!
 //! One connection writes (SQLite admits one writer at a time anyway); a handful read.
 //! [`SqliteStore::open`] refuses a database that is missing or not at [`SCHEMA_VERSION`];
@@ -221,16 +226,23 @@ impl Store for SqliteStore {
     type Lease = SqliteLease;
 
     async fn acquire_writer(&self, shard: ShardId) -> Result<SqliteLease, StoreError> {
-        lease::acquire(&self.path, shard)
+        let locked = lease::lock(&self.path, shard)?;
+        // Dropping `locked` on failure releases the file lock.
+        let epoch = integrate::take_epoch(&self.writer, shard).await?;
+        Ok(locked.with_epoch(shard, epoch))
     }
 
     async fn tree_state(&self, shard: ShardId) -> Result<Option<TreeState>, StoreError> {
-        let row: Option<StateRow> =
-            sqlx::query_as("SELECT size, root, checkpoint FROM tree_state WHERE shard = ?")
-                .bind(shard)
-                .fetch_optional(&self.readers)
-                .await
-                .map_err(engine("reading the tree state"))?;
+        // A row with an empty checkpoint is the placeholder a lease creates before the
+        // tree's first batch: not initialised yet.
+        let row: Option<StateRow> = sqlx::query_as(
+            "SELECT size, root, checkpoint FROM tree_state \
+             WHERE shard = ? AND length(checkpoint) > 0",
+        )
+        .bind(shard)
+        .fetch_optional(&self.readers)
+        .await
+        .map_err(engine("reading the tree state"))?;
         row.map(state_from_row).transpose()
     }
 

@@ -23,6 +23,8 @@ pub struct ModelLog {
     pub state: Option<TreeState>,
     /// Varies the bodies of batches that are built but never accepted.
     salt: u64,
+    /// The lease epoch batches are built under (0: no lease was ever taken).
+    pub epoch: u64,
 }
 
 /// A batch built on the model, with the model state it leads to.
@@ -41,6 +43,7 @@ impl ModelLog {
             tile_history: Vec::new(),
             state: None,
             salt: 0,
+            epoch: 0,
         }
     }
 
@@ -99,6 +102,7 @@ impl ModelLog {
         Pending {
             batch: Batch {
                 shard: self.shard,
+                epoch: self.epoch,
                 old_size,
                 entries,
                 tiles,

@@ -343,7 +343,7 @@ impl StoreTask for Server {
 
 /// Ready when the database answers a one-row read of the tree state (the ledger's own
 /// `state()` is served from memory on a writer, so it would not notice a dead database) and
-/// this process holds the writer lease. The keys are loaded and checked at start-up, before
+/// this process is a writer that can write (`Ledger::write_health`). The keys are loaded and checked at start-up, before
 /// anything is served, so a running process always has usable keys.
 struct LedgerReady<S: Store> {
     ledger: sigstack_ledger::Ledger<S>,
@@ -359,11 +359,8 @@ impl<S: Store> Ready for LedgerReady<S> {
                 .await
                 .map_err(|e| format!("cannot read the tree state: {e}"))?
                 .ok_or_else(|| "the tree has not been initialised".to_owned())?;
-            if self.ledger.is_writer() {
-                Ok(())
-            } else {
-                Err("standby: another process holds the writer lease".to_owned())
-            }
+            // Standby, lease lost, or a store that refuses writes (a full disk).
+            self.ledger.write_health()
         })
     }
 }
