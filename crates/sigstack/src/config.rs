@@ -736,6 +736,30 @@ mod tests {
     }
 
     #[test]
+    fn read_replica_urls() {
+        let pg = DatabaseUrl::Postgres("postgres://u@primary/db".into());
+        let mut config = Config::new("h".into(), 7);
+        assert_eq!(config.read_database_url(&pg, None).unwrap(), None);
+        config.database.read_url = Some("postgres://u@replica/db".into());
+        assert_eq!(
+            config.read_database_url(&pg, None).unwrap().as_deref(),
+            Some("postgres://u@replica/db")
+        );
+        let flag = Some("postgres://u@other/db");
+        assert_eq!(
+            config.read_database_url(&pg, flag).unwrap().as_deref(),
+            flag
+        );
+        // A replica of SQLite, or a SQLite "replica", makes no sense.
+        let sqlite = DatabaseUrl::Sqlite(PathBuf::from("/d/x.db"));
+        assert!(config.read_database_url(&sqlite, None).is_err());
+        let e = config
+            .read_database_url(&pg, Some("sqlite:x.db"))
+            .unwrap_err();
+        assert!(format!("{e:#}").contains("PostgreSQL"), "{e:#}");
+    }
+
+    #[test]
     fn passwords_stay_out_of_messages() {
         let url = DatabaseUrl::Postgres("postgres://u:secret@h/db".into());
         assert_eq!(url.to_string(), "postgres://u:***@h/db");
