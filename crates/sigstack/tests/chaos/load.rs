@@ -153,6 +153,11 @@ impl Load {
         lock(&self.shared.acks).len()
     }
 
+    /// The newest acknowledgement so far.
+    pub fn newest_ack(&self) -> Option<Ack> {
+        lock(&self.shared.acks).last().cloned()
+    }
+
     /// Points the clients at other servers (a restarted one listens on a new port).
     pub fn retarget(&self, ports: &[u16]) {
         *lock(&self.shared.ports) = ports.to_vec();

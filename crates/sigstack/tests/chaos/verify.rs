@@ -150,6 +150,25 @@ impl Checker {
         Ok((body, size))
     }
 
+    /// Reads one acknowledged entry back by UUID from `port` while the log may be growing:
+    /// the same entry, its SET and its inclusion proof against the (verified) checkpoint it
+    /// comes with. Returns the size that proof is for.
+    pub fn read_back(&mut self, port: u16, ack: &Ack) -> Result<u64, String> {
+        let index = ack.index();
+        let (acked_body, _) = self.entry(&ack.uuid, &ack.entry, index)?;
+        let path = format!("/api/v1/log/entries/{}", ack.uuid);
+        let got = get_json(port, &path)?;
+        let (uuid, entry) = got
+            .as_object()
+            .and_then(|o| o.iter().next())
+            .ok_or_else(|| format!("{path}: not an entry map"))?;
+        let (body, size) = self.entry(uuid, entry, index)?;
+        if body != acked_body {
+            return Err(format!("{path}: not the entry that was acknowledged"));
+        }
+        Ok(size)
+    }
+
     /// Re-verifies every acknowledgement against the log `port` serves now (no writes may
     /// be in flight): 0 lost is `Ok`.
     pub fn verify(&mut self, port: u16, acks: &[Ack]) -> Result<Verified, String> {
