@@ -54,9 +54,9 @@ use crate::store::{
     TreeState, WriterLease,
 };
 
-/// How soon a ledger that lost its lease, or could not reach the store to take one, tries
-/// again: short, so that writing resumes quickly after a database restart. Attempts on a
-/// lease another process holds wait the configured `lease_retry`.
+/// How soon a ledger that could not reach the store to take the lease tries again: short, so
+/// that writing resumes quickly after a database restart. Attempts on a lease another process
+/// holds wait the configured `lease_retry`.
 const QUICK_RETRY: std::time::Duration = std::time::Duration::from_millis(200);
 
 /// What a submitter gets back from a committed batch: its entry, the state it was
@@ -470,7 +470,7 @@ impl<S: Store> Sequencer<S> {
     }
 
     /// Stops writing at once: drops the lease, stops publishing the in-memory head (reads
-    /// go to the store's state) and tries the lease again soon, as a standby would.
+    /// go to the store's state) and tries the lease again later, as a standby would.
     fn step_down(&mut self, reason: &str) {
         if !matches!(self.role, Role::Writer(_)) {
             return;
@@ -483,8 +483,10 @@ impl<S: Store> Sequencer<S> {
             .last_step_down
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(reason.to_owned());
+        // As any standby: the lease is likely someone else's now. An attempt that finds the
+        // store unreachable is retried sooner (see `try_take_over`).
         self.role = Role::Standby {
-            next_try: Instant::now() + self.shared.config.lease_retry.min(QUICK_RETRY),
+            next_try: Instant::now() + self.shared.config.lease_retry,
         };
     }
 
