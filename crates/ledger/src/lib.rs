@@ -24,6 +24,7 @@ pub mod metrics;
 mod point_reads;
 mod reader;
 mod recent;
+pub mod replica;
 mod sequencer;
 mod warm;
 
@@ -33,3 +34,4 @@ pub use fsck::{fsck, fsck_since, FsckError, FsckProblem, FsckReport};
 pub use ledger::{Accepted, CheckpointSigner, Ledger, LedgerConfig, Stamper, Submission};
 pub use memory::{IntegrateFault, MemoryStore};
 pub use metrics::{EntryOutcome, MetricsSnapshot, OutcomeCounters};
+pub use replica::{ReplicaLease, ReplicaReads};

@@ -18,6 +18,11 @@
 //! - **Who retries.** Stores do not retry. The sequencer decides (it re-reads state).
 //! - **Writer lease.** [`Store::acquire_writer`] gives at most one live writer per shard across
 //!   processes (PostgreSQL advisory lock held by a dedicated connection; SQLite file lock).
+//! - **Replicas.** A store may read from a hot-standby replica of another (see
+//!   [`crate::replica`]): then rows it answers may come from the replica, which has every
+//!   row up to its own tree state and lags behind the primary. What it lacks and cannot get
+//!   from the primary is [`StoreError::NotReplicated`], never an absent row the primary has
+//!   (except where a method says so) and never a narrower tile than asked.
 //! - **Fencing.** A lease can die while its holder still runs (the lease session is cut, the
 //!   database restarts), and another process may then take it. So the lease is not trusted
 //!   alone: taking it increments the shard's *lease epoch*, stored in the tree-state row, and
@@ -78,6 +83,10 @@ pub enum StoreError {
     /// The engine failed (connection, I/O, SQL).
     #[error("storage engine: {0}")]
     Engine(String),
+    /// A read replica does not have the row yet and the primary cannot be reached: the row
+    /// may well exist. A retry later can succeed (HTTP: 404 with `Retry-After`).
+    #[error("not replicated yet: {0}")]
+    NotReplicated(String),
 }
 
 /// The one strongly consistent row per shard.

@@ -16,6 +16,9 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:3000";
 /// wins over the variable; help output never prints the variable's value.
 pub const DATABASE_URL_ENV: &str = "SIGSTACK_DATABASE_URL";
 
+/// Where `--read-database-url` also reads from (as [`DATABASE_URL_ENV`]).
+pub const READ_DATABASE_URL_ENV: &str = "SIGSTACK_READ_DATABASE_URL";
+
 /// sigstack: a self-hosted Sigstore stack (transparency log, keyless CA, CT log) in one binary.
 #[derive(Debug, Parser)]
 #[command(name = "sigstack", version, about, propagate_version = true)]
@@ -218,6 +221,12 @@ pub struct ServeArgs {
     #[arg(long, value_name = "URL", env = DATABASE_URL_ENV, hide_env_values = true)]
     pub database_url: Option<String>,
 
+    /// A hot-standby replica of the PostgreSQL database (`postgres://…`) to serve reads
+    /// from while this process is not the writer: what the replica has comes from it, what
+    /// it lacks from the primary. Overrides `database.read_url`.
+    #[arg(long, value_name = "URL", env = READ_DATABASE_URL_ENV, hide_env_values = true)]
+    pub read_database_url: Option<String>,
+
     /// The CA's Fulcio-format issuer configuration (JSON or YAML); overrides `ca.config`.
     #[arg(long, value_name = "FILE")]
     pub ca_config: Option<PathBuf>,
@@ -275,6 +284,7 @@ impl UpArgs {
             listen: self.listen,
             metrics_listen: None,
             database_url: self.database_url,
+            read_database_url: None,
             ca_config: self.ca_config,
             dev_oidc: self.dev_oidc,
         }

@@ -208,12 +208,17 @@ pub struct DatabaseSection {
     /// `sqlite:PATH` (relative paths are inside the data directory) or `postgres://…`.
     #[serde(default = "default_database_url")]
     pub url: String,
+    /// A hot-standby replica of `url` (`postgres://…`) that a process serves reads from
+    /// while it is not the writer.
+    #[serde(default)]
+    pub read_url: Option<String>,
 }
 
 impl Default for DatabaseSection {
     fn default() -> Self {
         Self {
             url: default_database_url(),
+            read_url: None,
         }
     }
 }
@@ -574,6 +579,26 @@ impl Config {
                     data_dir.join(CONFIG_FILE).display()
                 )
             }),
+        }
+    }
+
+    /// The read replica to use: `flag` (`--read-database-url`) if given, else
+    /// `database.read_url`. Only a PostgreSQL replica of a PostgreSQL primary makes sense.
+    pub fn read_database_url(
+        &self,
+        primary: &DatabaseUrl,
+        flag: Option<&str>,
+    ) -> Result<Option<String>> {
+        let Some(url) = flag.or(self.database.read_url.as_deref()) else {
+            return Ok(None);
+        };
+        let parsed = DatabaseUrl::parse(url, Path::new(".")).context("--read-database-url")?;
+        match (primary, parsed) {
+            (DatabaseUrl::Postgres(_), DatabaseUrl::Postgres(url)) => Ok(Some(url)),
+            _ => bail!(
+                "--read-database-url: a read replica needs PostgreSQL for both the database \
+                 and the replica"
+            ),
         }
     }
 
@@ -953,6 +978,30 @@ mod tests {
         );
         assert!(DatabaseUrl::parse("sqlite:", base).is_err());
         assert!(DatabaseUrl::parse("/x.db", base).is_err());
+    }
+
+    #[test]
+    fn read_replica_urls() {
+        let pg = DatabaseUrl::Postgres("postgres://u@primary/db".into());
+        let mut config = Config::new("h".into(), 7);
+        assert_eq!(config.read_database_url(&pg, None).unwrap(), None);
+        config.database.read_url = Some("postgres://u@replica/db".into());
+        assert_eq!(
+            config.read_database_url(&pg, None).unwrap().as_deref(),
+            Some("postgres://u@replica/db")
+        );
+        let flag = Some("postgres://u@other/db");
+        assert_eq!(
+            config.read_database_url(&pg, flag).unwrap().as_deref(),
+            flag
+        );
+        // A replica of SQLite, or a SQLite "replica", makes no sense.
+        let sqlite = DatabaseUrl::Sqlite(PathBuf::from("/d/x.db"));
+        assert!(config.read_database_url(&sqlite, None).is_err());
+        let e = config
+            .read_database_url(&pg, Some("sqlite:x.db"))
+            .unwrap_err();
+        assert!(format!("{e:#}").contains("PostgreSQL"), "{e:#}");
     }
 
     #[test]

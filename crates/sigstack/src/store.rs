@@ -7,11 +7,13 @@
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context as _, Result};
 use sigstack_ledger::postgres::PgStore;
 use sigstack_ledger::sqlite::SqliteStore;
 use sigstack_ledger::store::Store;
+use sigstack_ledger::ReplicaReads;
 
 use crate::config::DatabaseUrl;
 
@@ -35,9 +37,25 @@ pub enum Schema {
     Require,
 }
 
+/// How long a process that reads from a replica waits for the primary before it serves
+/// the replica's own head (see `sigstack_ledger::replica`).
+const PRIMARY_TIMEOUT: Duration = Duration::from_secs(1);
+
 /// Opens the database `url` names and runs `task` on it, closing the store afterwards.
 pub async fn with_store<T: StoreTask>(
     url: &DatabaseUrl,
+    schema: Schema,
+    task: T,
+) -> Result<T::Output> {
+    with_stores(url, None, schema, task).await
+}
+
+/// [`with_store`], with a hot-standby replica of a PostgreSQL `url` to read from while not
+/// the writer. PostgreSQL always runs through [`ReplicaReads`] (a plain pass-through
+/// without a replica), so the services are compiled for one PostgreSQL store type only.
+pub async fn with_stores<T: StoreTask>(
+    url: &DatabaseUrl,
+    read_url: Option<&str>,
     schema: Schema,
     task: T,
 ) -> Result<T::Output> {
@@ -53,13 +71,30 @@ pub async fn with_store<T: StoreTask>(
             out
         }
         DatabaseUrl::Postgres(raw) => {
-            let store = Arc::new(
-                PgStore::connect(raw)
-                    .await
-                    .with_context(|| format!("opening {url}"))?,
-            );
+            let primary = PgStore::connect(raw)
+                .await
+                .with_context(|| format!("opening {url}"))?;
+            let replica = match read_url {
+                Some(read) => Some(Arc::new(PgStore::connect(read).await.with_context(
+                    || {
+                        format!(
+                            "opening the read replica {}",
+                            DatabaseUrl::Postgres(read.into())
+                        )
+                    },
+                )?)),
+                None => None,
+            };
+            let store = Arc::new(ReplicaReads::new(
+                Arc::new(primary),
+                replica,
+                PRIMARY_TIMEOUT,
+            ));
             let out = task.run(Arc::clone(&store)).await;
-            store.close().await;
+            store.primary().close().await;
+            if let Some(replica) = store.replica() {
+                replica.close().await;
+            }
             out
         }
     }

@@ -1,5 +1,6 @@
 //! The CT log service's one error type, and the one place ledger failures are translated.
 
+use sigstack_ledger::store::StoreError;
 use sigstack_ledger::LedgerError;
 
 /// Every way a CT log call can fail. The HTTP layer maps each variant to one status in
@@ -129,6 +130,10 @@ impl From<LedgerError> for CtError {
             // Callers check sizes against the tree first; this is a race with a client that
             // asked about the very edge of the tree.
             LedgerError::OutOfRange(why) => CtError::OutOfRange(why),
+            // A reader whose replica lags and whose primary is away: retry later.
+            LedgerError::Store(StoreError::NotReplicated(_)) => {
+                CtError::Unavailable("not replicated to this server yet, retry later")
+            }
             // `add_*` handles `Duplicate` itself (it answers with the logged entry's SCT).
             other @ (LedgerError::Duplicate { .. }
             | LedgerError::Store(_)

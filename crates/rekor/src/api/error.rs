@@ -19,6 +19,7 @@ use axum::http::header::{HeaderValue, CONTENT_TYPE, LOCATION, RETRY_AFTER};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use sigstack_ledger::store::StoreError;
 use sigstack_ledger::LedgerError;
 
 use super::json;
@@ -62,6 +63,10 @@ pub enum ApiError {
     /// An entry lookup found nothing: 404 with an empty body, as Rekor sends.
     #[error("entry not found")]
     EntryNotFound,
+    /// A reader on a lagging replica does not have the entry and cannot reach the primary:
+    /// Rekor's empty 404, with `Retry-After` since it may exist by then.
+    #[error("entry not found")]
+    NotReplicated,
     /// No route for this path (404, routing family).
     #[error("path {0} was not found")]
     PathNotFound(String),
@@ -140,7 +145,9 @@ impl ApiError {
             ApiError::Schema { .. } | ApiError::Unprocessable(_) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
-            ApiError::EntryNotFound | ApiError::PathNotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::EntryNotFound | ApiError::NotReplicated | ApiError::PathNotFound(_) => {
+                StatusCode::NOT_FOUND
+            }
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Duplicate { .. } => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -167,6 +174,13 @@ impl IntoResponse for ApiError {
         }
         if matches!(self, ApiError::EntryNotFound) {
             return status.into_response();
+        }
+        if matches!(self, ApiError::NotReplicated) {
+            let mut response = status.into_response();
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from_static("1"));
+            return response;
         }
         let message = self.to_string();
         // go-openapi's own errors carry no trailing newline; handler errors do.
@@ -247,6 +261,10 @@ impl From<LedgerError> for ApiError {
             // Handlers check sizes against the tree before asking the ledger, so an
             // out-of-range answer here is a race with nothing a client could fix otherwise.
             LedgerError::OutOfRange(why) => ApiError::BadRequest(why),
+            LedgerError::Store(StoreError::NotReplicated(detail)) => {
+                tracing::debug!(%detail, "answering 404 + Retry-After from a lagging replica");
+                ApiError::NotReplicated
+            }
             // The handler maps `Duplicate` itself (it knows the entry ID); reaching here
             // means a path that never submits saw it.
             other @ (LedgerError::Duplicate { .. }

@@ -42,7 +42,7 @@ use crate::config::{Config, CtSection};
 use crate::keys;
 use crate::material;
 use crate::material::dev_oidc::DevIssuer;
-use crate::store::{with_store, Schema, StoreTask};
+use crate::store::{with_stores, Schema, StoreTask};
 use crate::telemetry::{
     CaSource, CtSource, LedgerSource, RateLimitSource, RekorSource, ServeSource, Telemetry,
 };
@@ -62,6 +62,7 @@ pub async fn run(mut args: ServeArgs) -> Result<()> {
         Some(addr) => Some(addr),
         None => config.metrics_listen()?,
     };
+    let read_url = config.read_database_url(&url, args.read_database_url.as_deref())?;
 
     let log = if components.contains(&Component::Log) {
         let signer = keys::load_signer(dir)?;
@@ -108,6 +109,7 @@ pub async fn run(mut args: ServeArgs) -> Result<()> {
 
     info!(
         database = %url,
+        read_replica = read_url.is_some(),
         components = ?components,
         tree_id = config.log.tree_id,
         hostname = %config.log.hostname,
@@ -128,7 +130,7 @@ pub async fn run(mut args: ServeArgs) -> Result<()> {
         tuf: (dir.to_owned(), config.clone()),
         tsa,
     };
-    with_store(&url, Schema::MigrateSqlite, server).await
+    with_stores(&url, read_url.as_deref(), Schema::MigrateSqlite, server).await
 }
 
 /// What to run: the components named, else everything the data directory is set up for. A
