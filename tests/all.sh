@@ -32,7 +32,7 @@ step "Format and lint"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-step "Unit, property, vector and storage tests (SQLite and PostgreSQL)"
+step "Unit, property, vector and storage tests (SQLite and PostgreSQL), fuzz corpus replay"
 cargo test --workspace --locked
 
 step "Deployment files (Dockerfile, compose, Helm chart): parsed and checked"
