@@ -30,7 +30,7 @@ step "Format and lint"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-step "Unit, property, vector and storage tests (SQLite and PostgreSQL)"
+step "Unit, property, vector and storage tests (SQLite and PostgreSQL), fuzz corpus replay"
 cargo test --workspace --locked
 
 step "Rust tests that drive the real clients (ignored by a plain cargo test, so never counted as passed without them)"

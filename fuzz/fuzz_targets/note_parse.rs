@@ -1,53 +1,5 @@
-//! Fuzzes the signed-note and checkpoint parsers and the note verifier.
-//!
-//! Properties checked on arbitrary bytes: nothing panics; whatever parses re-encodes to
-//! something that parses back to the same value; verification against a fixed set of keys
-//! (one Ed25519, one ECDSA) never panics, and succeeds only on the C2SP spec's example
-//! note (whose signature is public), never on anything the fuzzer made up.
-//!
-//! Run with `cargo fuzz run note_parse` from the repository root.
+//! Signed notes and checkpoints: parse, re-encode, open.
+//! The body is `sigstack_fuzz_targets::merkle::note_parse`; see docs/fuzzing.md.
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-use sigstack_merkle::checkpoint::{Checkpoint, SignedCheckpoint};
-use sigstack_merkle::note::{self, NamedVerifier, Note, NoteVerifier};
-
-/// The C2SP spec's example key, and a P-256 test key of ours that has never signed a note
-/// (a public key with public signatures, such as Rekor's, would let the fuzzer replay a
-/// real checkpoint).
-const ED25519_VKEY: &str = "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k";
-const ECDSA_VKEY: &str = "ecdsa.example+b2f8dacd+AjBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABCb29aUGNgSoOwIJUaprXWaattAbnpEkabdzYDIih4DH3it2eZ9jnJSfySd5UoA1rxSeAkqbc3xraGNoZ7JAVDU=";
-
-/// The one note that does verify under `ED25519_VKEY` (from the C2SP spec).
-const SPEC_NOTE: &[u8] = "This is an example message.\n\n\u{2014} example.com/foo Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n".as_bytes();
-
-fuzz_target!(|data: &[u8]| {
-    if let Ok(parsed) = Note::parse(data) {
-        let encoded = parsed.encode();
-        let again = Note::parse(encoded.as_bytes()).expect("an encoded note must parse");
-        assert_eq!(again, parsed);
-
-        let ed = NamedVerifier::from_vkey(ED25519_VKEY).expect("valid vkey");
-        let ec = NamedVerifier::from_vkey(ECDSA_VKEY).expect("valid vkey");
-        let known: [&dyn NoteVerifier; 2] = [&ed, &ec];
-        if let Ok((opened, _)) = note::open(data, &known) {
-            // Anything that verifies must carry the spec example's text and signature.
-            let spec = Note::parse(SPEC_NOTE).expect("spec note parses");
-            assert_eq!(opened.text(), spec.text());
-            assert!(opened.signatures().contains(&spec.signatures()[0]));
-        }
-    }
-
-    if let Ok(signed) = SignedCheckpoint::parse(data) {
-        let again = SignedCheckpoint::parse(signed.encode().as_bytes())
-            .expect("an encoded checkpoint must parse");
-        assert_eq!(again.checkpoint(), signed.checkpoint());
-    }
-
-    if let Ok(text) = std::str::from_utf8(data) {
-        if let Ok(cp) = Checkpoint::parse(text) {
-            let again = Checkpoint::parse(&cp.to_text()).expect("formatted text must parse");
-            assert_eq!(again, cp);
-        }
-    }
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| sigstack_fuzz_targets::merkle::note_parse(data));

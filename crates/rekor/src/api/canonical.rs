@@ -53,8 +53,9 @@ fn into_canonical(entry: CanonicalEntry) -> Canonical {
 /// The index key of a `publicKey` search criterion: `hex(SHA-256(canonical key))`, with
 /// the canonical form the entry kinds use (Go's PEM re-encoding for x509, the
 /// `authorized_keys` line for ssh, Go's re-serialized armored key ring for pgp, the base64
-/// key line for minisign). The error is the client-facing reason.
-pub(crate) fn public_key_search_key(format: &str, content_b64: &str) -> Result<String, String> {
+/// key line for minisign). The error is the client-facing reason. `pub` only for the fuzz
+/// targets (re-exported from `api::fuzzing`).
+pub fn public_key_search_key(format: &str, content_b64: &str) -> Result<String, String> {
     const UNPARSABLE: &str = "public key provided could not be parsed";
     let content = crate::b64::decode_std(content_b64)
         .map_err(|e| format!("publicKey.content is not base64: {e}"))?;

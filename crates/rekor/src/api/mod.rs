@@ -24,6 +24,11 @@ mod body;
 mod canonical;
 mod config;
 mod entries;
+/// For the fuzz targets in `fuzz/` only: the search handler's key parsing.
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use super::canonical::public_key_search_key;
+}
 mod error;
 mod genesis;
 mod json;

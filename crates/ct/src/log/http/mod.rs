@@ -6,6 +6,9 @@
 //! `error`, the one place that maps [`crate::log::CtError`] to a response.
 
 mod error;
+/// For the fuzz targets in `fuzz/` only.
+#[doc(hidden)]
+pub mod fuzzing;
 mod handlers;
 mod params;
 

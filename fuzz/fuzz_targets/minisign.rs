@@ -1,0 +1,5 @@
+//! minisign keys and signatures (search key and `rekord`).
+//! The body is `sigstack_fuzz_targets::keys::minisign`; see docs/fuzzing.md.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| sigstack_fuzz_targets::keys::minisign(data));
