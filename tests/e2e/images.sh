@@ -22,22 +22,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-missing=()
-for tool in cosign rekor-cli docker-registry skopeo jq curl python3 tar gzip timeout sha256sum base64; do
-  command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
-done
 engines="${SIGSTACK_E2E_ENGINES:-sqlite postgres}"
-if [[ " $engines " == *" postgres "* ]]; then
-  command -v psql >/dev/null 2>&1 || missing+=(psql)
-fi
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "FAIL e2e prerequisites: missing ${missing[*]} (run tests/install-clients.sh)" >&2
-  echo "e2e: 0 passed, 1 failed"
-  exit 1
-fi
-
 # shellcheck source=tests/e2e/lib.sh
 . tests/e2e/lib.sh
+require_prerequisites cosign rekor-cli docker-registry skopeo jq curl python3 tar gzip timeout sha256sum base64 psql-for-postgres
 use_release_binary
 
 WORK="$(mktemp -d /tmp/sigstack-images.XXXXXX)"

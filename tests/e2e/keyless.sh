@@ -20,26 +20,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-missing=()
-for tool in cosign rekor-cli curl python3 timeout sha256sum; do
-  command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
-done
-python3 -c 'import sigstore' >/dev/null 2>&1 || missing+=("sigstore-python")
-# sigstore-js's CLI, installed by tests/install-clients.sh into this ignored folder.
-SIGSTORE_JS="$PWD/tests/e2e/.clients/sigstore-js/node_modules/.bin/sigstore"
-[ -x "$SIGSTORE_JS" ] || missing+=("sigstore-js ($SIGSTORE_JS)")
 engines="${SIGSTACK_E2E_ENGINES:-sqlite postgres}"
-if [[ " $engines " == *" postgres "* ]]; then
-  command -v psql >/dev/null 2>&1 || missing+=(psql)
-fi
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "FAIL e2e prerequisites: missing ${missing[*]} (run tests/install-clients.sh)" >&2
-  echo "e2e: 0 passed, 1 failed"
-  exit 1
-fi
-
 # shellcheck source=tests/e2e/lib.sh
 . tests/e2e/lib.sh
+require_prerequisites cosign rekor-cli curl python3 timeout sha256sum sigstore-python sigstore-js psql-for-postgres
 use_release_binary
 
 WORK="$(mktemp -d /tmp/sigstack-keyless.XXXXXX)"

@@ -13,6 +13,34 @@ STDOUT=""
 PREFIX=""
 LAST_OK=0
 
+# sigstore-js's CLI, installed by tests/install-clients.sh into this ignored folder (the
+# suites run from the repository root).
+SIGSTORE_JS="$PWD/tests/e2e/.clients/sigstore-js/node_modules/.bin/sigstore"
+
+# require_prerequisites NAME...: ends the suite at once, as one failed check, unless every
+# prerequisite is installed. A NAME is a command on PATH, or `sigstore-python`, `sigstore-js`
+# ($SIGSTORE_JS), or `psql-for-postgres` (psql, needed only when $engines lists postgres).
+require_prerequisites() {
+  local missing=() need
+  for need in "$@"; do
+    case "$need" in
+      sigstore-python) python3 -c 'import sigstore' >/dev/null 2>&1 || missing+=("sigstore-python") ;;
+      sigstore-js) [ -x "$SIGSTORE_JS" ] || missing+=("sigstore-js ($SIGSTORE_JS)") ;;
+      psql-for-postgres)
+        if [[ " ${engines:-} " == *" postgres "* ]]; then
+          command -v psql >/dev/null 2>&1 || missing+=(psql)
+        fi
+        ;;
+      *) command -v "$need" >/dev/null 2>&1 || missing+=("$need") ;;
+    esac
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "FAIL e2e prerequisites: missing ${missing[*]} (run tests/install-clients.sh)" >&2
+    echo "e2e: 0 passed, 1 failed"
+    exit 1
+  fi
+}
+
 # The binary under test: $SIGSTACK_BIN, or a release build of this checkout. Exits the
 # suite (one failed check) if there is none.
 use_release_binary() {

@@ -15,22 +15,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-missing=()
-for tool in cosign rekor-cli gpg gpgconf minisign openssl curl python3 timeout; do
-  command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
-done
 engines="${SIGSTACK_E2E_ENGINES:-sqlite postgres}"
-if [[ " $engines " == *" postgres "* ]]; then
-  command -v psql >/dev/null 2>&1 || missing+=(psql)
-fi
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "FAIL e2e prerequisites: missing ${missing[*]} (run tests/install-clients.sh)" >&2
-  echo "e2e: 0 passed, 1 failed"
-  exit 1
-fi
-
 # shellcheck source=tests/e2e/lib.sh
 . tests/e2e/lib.sh
+require_prerequisites cosign rekor-cli gpg gpgconf minisign openssl curl python3 timeout psql-for-postgres
 use_release_binary  # $SIGSTACK_BIN: a binary built elsewhere (development); CI always builds
 
 WORK="$(mktemp -d /tmp/sigstack-e2e.XXXXXX)"

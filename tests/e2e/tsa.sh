@@ -14,18 +14,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-missing=()
-for tool in openssl curl cosign python3 timeout; do
-  command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "FAIL e2e prerequisites: missing ${missing[*]} (run tests/install-clients.sh)" >&2
-  echo "e2e: 0 passed, 1 failed"
-  exit 1
-fi
-
 # shellcheck source=tests/e2e/lib.sh
 . tests/e2e/lib.sh
+require_prerequisites openssl curl cosign python3 timeout
 use_release_binary
 
 WORK="$(mktemp -d /tmp/sigstack-tsa.XXXXXX)"
