@@ -12,36 +12,7 @@ use support::*;
 
 use std::time::{Duration, Instant};
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine as _;
-use ring::digest::{digest, SHA256};
-use ring::rand::SystemRandom;
 use sigstack_testkit::PgInstance;
-
-/// A hashedrekord entry for a fresh key signing `artifact`.
-fn hashedrekord(artifact: &[u8]) -> String {
-    let (pair, spki) = p256_key();
-    let signature = pair.sign(&SystemRandom::new(), artifact).unwrap();
-    let pem = format!(
-        "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
-        STANDARD.encode(&spki)
-    );
-    serde_json::json!({
-        "kind": "hashedrekord",
-        "apiVersion": "0.0.1",
-        "spec": {
-            "signature": {
-                "content": STANDARD.encode(signature.as_ref()),
-                "publicKey": {"content": STANDARD.encode(pem)},
-            },
-            "data": {"hash": {
-                "algorithm": "sha256",
-                "value": hex::encode(digest(&SHA256, artifact)),
-            }},
-        },
-    })
-    .to_string()
-}
 
 /// Posts an entry; the response.
 fn post(port: u16, entry: &str) -> Response {

@@ -11,42 +11,6 @@ use support::*;
 use std::fs;
 use std::path::PathBuf;
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine as _;
-use ring::digest::{digest, SHA256};
-use ring::rand::SystemRandom;
-
-/// A hashedrekord entry for a fresh key signing `artifact`.
-fn hashedrekord(artifact: &[u8]) -> String {
-    let (pair, spki) = p256_key();
-    let signature = pair.sign(&SystemRandom::new(), artifact).unwrap();
-    let b64 = STANDARD.encode(&spki);
-    let lines: Vec<&str> = b64
-        .as_bytes()
-        .chunks(64)
-        .map(|c| std::str::from_utf8(c).unwrap())
-        .collect();
-    let pem = format!(
-        "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
-        lines.join("\n")
-    );
-    serde_json::json!({
-        "kind": "hashedrekord",
-        "apiVersion": "0.0.1",
-        "spec": {
-            "signature": {
-                "content": STANDARD.encode(signature.as_ref()),
-                "publicKey": {"content": STANDARD.encode(pem)},
-            },
-            "data": {"hash": {
-                "algorithm": "sha256",
-                "value": hex::encode(digest(&SHA256, artifact)),
-            }},
-        },
-    })
-    .to_string()
-}
-
 /// The value of the sample `series` (the whole `name{labels}` text) in `metrics`.
 fn sample(metrics: &str, series: &str) -> f64 {
     metrics

@@ -212,6 +212,37 @@ pub fn p256_key() -> (EcdsaKeyPair, Vec<u8>) {
     (pair, spki)
 }
 
+/// A hashedrekord entry (Rekor v1 JSON) for a fresh key signing `artifact`.
+pub fn hashedrekord(artifact: &[u8]) -> String {
+    let (pair, spki) = p256_key();
+    let signature = pair.sign(&SystemRandom::new(), artifact).unwrap();
+    let b64 = STANDARD.encode(&spki);
+    let lines: Vec<&str> = b64
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    let pem = format!(
+        "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
+        lines.join("\n")
+    );
+    serde_json::json!({
+        "kind": "hashedrekord",
+        "apiVersion": "0.0.1",
+        "spec": {
+            "signature": {
+                "content": STANDARD.encode(signature.as_ref()),
+                "publicKey": {"content": STANDARD.encode(pem)},
+            },
+            "data": {"hash": {
+                "algorithm": "sha256",
+                "value": hex::encode(ring::digest::digest(&ring::digest::SHA256, artifact)),
+            }},
+        },
+    })
+    .to_string()
+}
+
 /// `POST /api/v1/signingCert` as cosign 2.5 sends it, for a fresh key proving `email`.
 pub fn signing_cert_v1(port: u16, token: &str, email: &str) -> Response {
     let (pair, spki) = p256_key();
