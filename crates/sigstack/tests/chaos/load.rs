@@ -11,12 +11,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine as _;
 use ring::rand::{SecureRandom as _, SystemRandom};
 use serde_json::Value;
 
-use crate::support::{p256_key, try_request};
+use crate::support::try_request;
 
 /// One acknowledged entry as the server answered it (201).
 #[derive(Debug, Clone)]
@@ -247,29 +245,7 @@ fn parse_ack(body: &str, at: Duration) -> Option<Ack> {
 /// A fresh hashedrekord 0.0.1 request: a random artifact signed with a key of its own, so
 /// every body is distinct and valid.
 pub fn hashedrekord_body() -> String {
-    let rng = SystemRandom::new();
-    let (pair, spki) = p256_key();
     let mut artifact = [0u8; 32];
-    rng.fill(&mut artifact).expect("system RNG");
-    let digest = ring::digest::digest(&ring::digest::SHA256, &artifact);
-    let signature = pair.sign(&rng, &artifact).expect("ECDSA signing");
-    let b64 = STANDARD.encode(&spki);
-    let mut pem = String::from("-----BEGIN PUBLIC KEY-----\n");
-    for line in b64.as_bytes().chunks(64) {
-        pem.push_str(&String::from_utf8_lossy(line));
-        pem.push('\n');
-    }
-    pem.push_str("-----END PUBLIC KEY-----\n");
-    serde_json::json!({
-        "apiVersion": "0.0.1",
-        "kind": "hashedrekord",
-        "spec": {
-            "data": {"hash": {"algorithm": "sha256", "value": hex::encode(digest.as_ref())}},
-            "signature": {
-                "content": STANDARD.encode(signature.as_ref()),
-                "publicKey": {"content": STANDARD.encode(pem.as_bytes())}
-            }
-        }
-    })
-    .to_string()
+    SystemRandom::new().fill(&mut artifact).expect("system RNG");
+    crate::support::hashedrekord(&artifact)
 }
